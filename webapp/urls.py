@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from webapp.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
+    path("billing/", include("billing.urls")),
+    path("moderation/", include("moderation.urls")),
+    path("", include("generation.urls")),
+]
