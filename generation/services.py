@@ -15,6 +15,7 @@ import logging
 import math
 import secrets
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ from django.utils import timezone
 from PIL import Image
 
 from billing import services as billing
-from generation.lib import storage
+from generation.lib import events, storage
 from generation.models import GeneratedImage, Generation
 from gpu_worker.errors import GenerationError as WorkerError
 from gpu_worker.interface import GenerationRequest, GenerationResult
@@ -37,6 +38,8 @@ SIZES = (256, 512, 1024)
 error_messages = {
     "account": "This account cannot generate images right now.",
     "prompt_required": "Please describe the image you want.",
+    "image_required": "Please choose an image.",
+    "storage_unavailable": "We could not save your image right now. Please try again in a moment.",
     "prompt_too_long": "The prompt is too long: at most {limit} characters.",
     "invalid_size": "The size must be 256x256, 512x512 or 1024x1024.",
     "invalid_n": "The number of images must be between 1 and 10.",
@@ -74,8 +77,10 @@ def generation_cost(mode: str, n: int, *, source: str) -> int:
 def submit_generation(
     user,
     *,
-    prompt: str,
+    prompt: str = "",
     mode: str = Generation.Mode.GENERATE,
+    image: bytes | None = None,
+    mask: bytes | None = None,
     size: int = 1024,
     n: int = 4,
     source: str = Generation.Source.STUDIO,
@@ -83,14 +88,22 @@ def submit_generation(
     prompt_max: int | None = None,
     idempotency_key: str | None = None,
 ) -> Generation:
-    """Accept a text-to-image request: check, charge and enqueue it, or raise SubmitError."""
+    """Accept a request: check, charge and enqueue it, or raise SubmitError.
+
+    `image` and `mask` are PNG bytes that the caller has already validated
+    (moderation.check_upload); they are stored before the transaction and
+    removed again if it does not commit.
+    """
     refusal = user.generation_refusal()
     if refusal:
         raise SubmitError("account", refusal)
     prompt = (prompt or "").strip()
     limit = prompt_max or (settings.STUDIO_PROMPT_MAX if source == Generation.Source.STUDIO else 1000)
-    if not prompt:
+    needs_prompt = mode in (Generation.Mode.GENERATE, Generation.Mode.EDIT)
+    if needs_prompt and not prompt:
         raise SubmitError("prompt_required", param="prompt")
+    if mode != Generation.Mode.GENERATE and image is None:
+        raise SubmitError("image_required", param="image")
     if len(prompt) > limit:
         raise SubmitError("prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt")
     if size not in SIZES:
@@ -103,14 +116,28 @@ def submit_generation(
         if existing:
             return existing
 
-    verdict = moderation.check_prompt(prompt)
+    verdict = moderation.check_prompt(prompt) if prompt else moderation.Verdict(True)
     if not verdict.allowed:
         moderation.record_refusal(user, verdict, target="prompt", text=prompt)
         raise SubmitError("content_policy", verdict.message, param="prompt")
 
+    public_id = uuid.uuid4()
+    input_keys: dict[str, str] = {}
+    try:
+        if image is not None:
+            input_keys["input_image"] = storage.save_bytes(storage.input_key(user.pk, public_id, "image"), image)
+        if mask is not None:
+            input_keys["input_mask"] = storage.save_bytes(storage.input_key(user.pk, public_id, "mask"), mask)
+    except storage.StorageError as e:
+        storage.delete_quietly(list(input_keys.values()))
+        raise SubmitError("storage_unavailable") from e
+
+    committed = False
     try:
         with transaction.atomic():
             generation = Generation.objects.create(
+                public_id=public_id,
+                **input_keys,
                 owner=user,
                 mode=mode,
                 source=source,
@@ -126,11 +153,16 @@ def submit_generation(
             except billing.BillingError as e:
                 raise SubmitError("insufficient_credits", e.message) from e
             transaction.on_commit(lambda: enqueue_generation(generation.pk))
+        committed = True
     except IntegrityError:
         # A concurrent retry with the same idempotency key created it first.
         if idempotency_key:
             return Generation.objects.get(owner=user, idempotency_key=idempotency_key)
         raise
+    finally:
+        if not committed:
+            # Nothing was accepted, so nothing may be left behind in the bucket.
+            storage.delete_quietly(list(input_keys.values()))
     return generation
 
 
@@ -169,6 +201,7 @@ def fail_generation(generation: Generation, code: str, *, detail: str = "") -> N
         )
         if changed:
             billing.refund_generation(generation, reason=f"Refund: {code}")
+            transaction.on_commit(lambda: events.publish_finished(generation.public_id, "failed"))
     if detail:
         log.warning("generation %s failed (%s): %s", generation.pk, code, detail)
 
@@ -274,6 +307,8 @@ def store_results(generation: Generation, result: GenerationResult) -> str:
                     moderation.record_refusal(
                         generation.owner, verdict, target="output", text=generation.prompt, generation=generation
                     )
+    if finished:
+        events.publish_finished(generation.public_id, Generation.Status.SUCCEEDED)
     if not finished:
         # Someone else finished or failed it meanwhile (a reaper, a duplicate
         # delivery): ours are surplus copies.
