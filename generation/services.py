@@ -18,6 +18,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -315,3 +316,22 @@ def store_results(generation: Generation, result: GenerationResult) -> str:
         storage.delete_quietly([key for _, key, _ in saved])
         return "skipped"
     return Generation.Status.SUCCEEDED
+
+
+def reap_stale_generations(*, now=None) -> int:
+    """Fail and refund generations that have run longer than GENERATION_TIMEOUT_S.
+
+    A worker that died without a trace leaves its row RUNNING; without this a
+    user would wait forever for a credit that never comes back. Returns how
+    many were reaped.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.GENERATION_TIMEOUT_S)
+    stale = Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=cutoff)
+    # A queued request older than twice the timeout was lost by the broker.
+    lost = Generation.objects.filter(status=Generation.Status.QUEUED, created_at__lt=cutoff - (now - cutoff))
+    reaped = 0
+    for generation in list(stale) + list(lost):
+        fail_generation(generation, "timed_out", detail="reaped: no result within the time limit")
+        reaped += 1
+    return reaped

@@ -21,3 +21,9 @@ def _run_model(request, progress=None):
 def run_generation(generation_id: int) -> str:
     """Claim, run and finish one generation. Safe to deliver twice."""
     return services.process_generation(generation_id, _run_model)
+
+
+@shared_task(name="generation.tasks.reap_stale_generations", ignore_result=True)
+def reap_stale_generations() -> int:
+    """Run by beat every minute: fail and refund generations stuck past their time limit."""
+    return services.reap_stale_generations()

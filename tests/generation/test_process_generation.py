@@ -125,3 +125,29 @@ def test_progress_is_recorded_while_it_runs(queued):
 
     services.process_generation(queued.pk, run)
     assert seen == {"progress_stage": "decoder", "progress_step": 3, "progress_total": 10}
+
+
+def test_the_reaper_fails_and_refunds_a_generation_stuck_running(queued, alice, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.GENERATION_TIMEOUT_S = 60
+    Generation.objects.filter(pk=queued.pk).update(
+        status=Generation.Status.RUNNING, started_at=timezone.now() - timedelta(seconds=61)
+    )
+    assert services.reap_stale_generations() == 1
+    queued.refresh_from_db()
+    assert queued.status == Generation.Status.FAILED
+    assert "too long" in queued.failure_reason
+    assert get_balance(alice) == 50
+    assert services.reap_stale_generations() == 0
+
+
+def test_the_reaper_leaves_a_generation_that_is_still_within_its_time(queued, settings):
+
+    from django.utils import timezone
+
+    settings.GENERATION_TIMEOUT_S = 60
+    Generation.objects.filter(pk=queued.pk).update(status=Generation.Status.RUNNING, started_at=timezone.now())
+    assert services.reap_stale_generations() == 0
