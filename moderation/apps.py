@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ModerationConfig(AppConfig):
     name = "moderation"
     verbose_name = "Moderation"
+
+    def ready(self) -> None:
+        from moderation import signals  # noqa: F401 - connects the list-edit receivers

@@ -1,9 +1,39 @@
-"""Moderation checks: prompts, uploads and outputs. (Foundation version; see issue 6.)"""
+"""Moderation: prompt, upload and output checks; flags; strikes; review decisions.
+
+Contract used by other apps:
+
+* ``check_prompt(text) -> Verdict`` — before any credit is spent;
+* ``check_upload(data, *, max_bytes, require_square, context) -> Verdict`` — for
+  images people send (category ``invalid_image`` for files we cannot accept,
+  a policy category for faces and nudity);
+* ``check_output(png) -> Verdict`` — every generated image before anyone sees it;
+* ``record_refusal(user, verdict, *, target, ...) -> Flag`` — keeps the flag and
+  applies the strike rule (warn, then suspend pending review).
+
+A Verdict's ``message`` is safe to show: it names the category, never a score
+or a matched term (those stay in ``details``, for moderators).
+"""
 
 from __future__ import annotations
 
-import re
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+
+from moderation.lib import images as image_checks
+from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
+from moderation.lib.names import find_person_name
+from moderation.lib.normalize import normalize, tokenize
+
+log = logging.getLogger(__name__)
 
 POLICY_MESSAGES = {
     "sexual": "This request was refused by our content policy: sexual content is not allowed.",
@@ -16,6 +46,22 @@ POLICY_MESSAGES = {
     "nudity": "This image was refused by our content policy: nudity is not allowed.",
 }
 
+INVALID_IMAGE_MESSAGES = {
+    "empty": "The image file is empty.",
+    "too_large": "The image file is too large.",
+    "too_many_pixels": "The image has too many pixels.",
+    "not_an_image": "The file is not a valid image.",
+    "unsupported_format": "The image must be a PNG, JPEG or WebP file.",
+    "unsupported_format_api": "The image must be a PNG file.",
+    "animated": "Animated images are not accepted.",
+    "not_square": "The image must be square.",
+}
+
+PROMPT_CATEGORIES = ("sexual", "violence", "hate", "self_harm", "illegal", "public_figure")
+# When a prompt matches terms of several categories, the first of these is reported.
+CATEGORY_PRIORITY = ("sexual", "violence", "hate", "self_harm", "illegal")
+INVALID_IMAGE = "invalid_image"
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -25,29 +71,326 @@ class Verdict:
 
     @property
     def message(self) -> str:
+        if self.category == INVALID_IMAGE:
+            reason = self.details.get("reason", "not_an_image")
+            if reason == "too_large" and self.details.get("max_bytes"):
+                mb = self.details["max_bytes"] / (1024 * 1024)
+                return f"The image file is too large: at most {mb:g} MB."
+            return INVALID_IMAGE_MESSAGES.get(reason, INVALID_IMAGE_MESSAGES["not_an_image"])
         return POLICY_MESSAGES.get(self.category or "", "This request was refused by our content policy.")
 
+    @property
+    def is_policy_violation(self) -> bool:
+        return not self.allowed and self.category != INVALID_IMAGE
 
-_FOUNDATION_TERMS = {"sexual": ["nude", "porn"], "violence": ["gore", "decapitated"]}
+    @property
+    def borderline(self) -> bool:
+        return bool(self.details.get("borderline"))
+
+
+# --- The lists, compiled once per process and rebuilt when a moderator edits them ----
+
+LISTS_VERSION_KEY = "moderation:lists:version"
+
+
+@dataclass
+class CompiledLists:
+    version: object
+    terms: TermMatcher
+    name_allow: TermMatcher
+    names: NameMatcher
+
+
+_compiled: CompiledLists | None = None
+_compile_lock = threading.Lock()
+
+
+def _lists_version() -> object:
+    try:
+        version = cache.get(LISTS_VERSION_KEY)
+        if version is None:
+            cache.add(LISTS_VERSION_KEY, 1, timeout=None)
+            version = cache.get(LISTS_VERSION_KEY, 1)
+        return version
+    except Exception:  # noqa: BLE001 - an unreachable cache must not stop prompt checks
+        log.warning("moderation: cache unavailable; using the lists already compiled")
+        return _compiled.version if _compiled else 0
+
+
+def bump_lists_version() -> None:
+    """Tell every process to recompile the lists (called after an edit commits)."""
+    try:
+        cache.incr(LISTS_VERSION_KEY)
+    except ValueError:
+        cache.set(LISTS_VERSION_KEY, 2, timeout=None)
+    except Exception:  # noqa: BLE001
+        log.warning("moderation: could not bump the lists version")
+    global _compiled
+    _compiled = None
+
+
+def _build_lists(version: object) -> CompiledLists:
+    from moderation.models import PublicFigure, Term
+    from moderation.seed import DATA_DIR
+
+    groups = parse_groups((DATA_DIR / "groups.txt").read_text().splitlines())
+    rules, allow, allow_names = [], [], []
+    for category, phrase in Term.objects.filter(active=True).values_list("category", "phrase"):
+        rule = compile_rule(category, phrase, groups)
+        if rule is None:
+            continue
+        {"allow": allow, "allow_name": allow_names}.get(category, rules).append(rule)
+    aliases: dict[str, str] = {}
+    for name, alias_text in PublicFigure.objects.filter(active=True).values_list("name", "aliases"):
+        for alias in [name, *alias_text.split(";")]:
+            key = normalize(alias)
+            if key:
+                aliases.setdefault(key, name)
+    return CompiledLists(version, TermMatcher(rules, allow), TermMatcher([], allow_names), NameMatcher(aliases))
+
+
+def compiled_lists() -> CompiledLists:
+    global _compiled
+    version = _lists_version()
+    current = _compiled
+    if current is not None and current.version == version:
+        return current
+    with _compile_lock:
+        if _compiled is None or _compiled.version != version:
+            _compiled = _build_lists(version)
+        return _compiled
+
+
+# --- Checks ------------------------------------------------------------------------
 
 
 def check_prompt(text: str) -> Verdict:
-    words = set(re.findall(r"[a-z]+", text.lower()))
-    for category, terms in _FOUNDATION_TERMS.items():
-        if words.intersection(terms):
-            return Verdict(False, category)
+    """Refuse prompts asking for sexual, violent, hateful, self-harm or illegal content, or naming a real person."""
+    lists = compiled_lists()
+    tokens = tokenize(text or "")
+    hits = lists.terms.match(tokens)
+    if hits:
+        found = {category for category, _ in hits}
+        category = next(c for c in CATEGORY_PRIORITY if c in found)
+        return Verdict(False, category, {"check": "terms", "matched": [p for c, p in hits if c == category]})
+    hit = lists.names.find(lists.name_allow.masked_tokens(tokens))
+    if hit:
+        return Verdict(False, "public_figure", {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy})
+    person = find_person_name(text or "")
+    if person:
+        return Verdict(False, "public_figure", {"check": "name_detector", "name": person})
     return Verdict(True)
 
 
-def record_refusal(user, verdict: Verdict, *, target: str, text: str = "", generation=None):
-    from moderation.models import Flag
+def _invalid(reason: str, **extra) -> Verdict:
+    return Verdict(False, INVALID_IMAGE, {"reason": reason, **extra})
 
-    return Flag.objects.create(
-        user=user, target=target, category=verdict.category or "", text=text,
-        details=verdict.details, generation=generation,
-    )
+
+def check_upload(data: bytes, *, max_bytes: int, require_square: bool, context: str) -> Verdict:
+    """Refuse uploads that are not valid still images, too large, faces or nudity.
+
+    `context` is "api" (PNG only, as OpenAI's API) or "studio" (PNG, JPEG, WebP).
+    """
+    started = time.perf_counter()
+    try:
+        im = image_checks.open_still_image(
+            data, max_bytes=max_bytes, require_square=require_square, png_only=context == "api"
+        )
+    except image_checks.InvalidImage as e:
+        reason = "unsupported_format_api" if e.reason == "unsupported_format" and context == "api" else e.reason
+        extra = {"max_bytes": max_bytes} if reason == "too_large" else {}
+        return _invalid(reason, **extra)
+    found = image_checks.detect(image_checks.to_rgb_array(im), faces=True)
+    details = {
+        "size": list(im.size),
+        "faces": found.faces,
+        "nudity": found.nudity,
+        "ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+    if found.max_nudity >= image_checks.NUDITY_BLOCK:
+        return Verdict(False, "nudity", details)
+    if found.faces:
+        return Verdict(False, "face", details)
+    if found.max_nudity >= image_checks.NUDITY_BORDERLINE:
+        return Verdict(True, None, {**details, "borderline": True})
+    return Verdict(True, None, details)
 
 
 def check_output(png: bytes) -> Verdict:
-    """Every generated image passes here before anyone sees it (nudity check: issue 6)."""
-    return Verdict(True)
+    """Every generated image passes here before anyone sees it: nudity is hidden and flagged."""
+    started = time.perf_counter()
+    try:
+        im = image_checks.open_still_image(png, max_bytes=64 * 1024 * 1024, require_square=False)
+    except image_checks.InvalidImage as e:
+        return _invalid(e.reason)
+    found = image_checks.detect(image_checks.to_rgb_array(im), faces=False)
+    details = {"nudity": found.nudity, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    if found.max_nudity >= image_checks.NUDITY_BLOCK:
+        return Verdict(False, "nudity", details)
+    if found.max_nudity >= image_checks.NUDITY_BORDERLINE:
+        return Verdict(True, None, {**details, "borderline": True})
+    return Verdict(True, None, details)
+
+
+# --- Flags and strikes ---------------------------------------------------------------
+
+
+def strike_settings() -> tuple[int, int, timedelta]:
+    warn_at = getattr(settings, "MODERATION_STRIKES_WARN_AT", 3)
+    suspend_at = getattr(settings, "MODERATION_STRIKES_SUSPEND_AT", 5)
+    window = timedelta(hours=getattr(settings, "MODERATION_STRIKES_WINDOW_HOURS", 24 * 30))
+    return warn_at, suspend_at, window
+
+
+def record_refusal(
+    user, verdict: Verdict, *, target: str, text: str = "", generation=None, image=None, upload_key: str = ""
+):
+    """Keep a flag for a refusal and count it against the account when it is the user's doing.
+
+    Prompt and upload refusals for a policy category are strikes; outputs are
+    not (the user did not choose what the model drew) and neither are invalid files.
+    """
+    from moderation.models import Flag
+
+    strike = verdict.is_policy_violation and target in (Flag.Target.PROMPT, Flag.Target.UPLOAD)
+    flag = Flag.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        target=target,
+        kind=Flag.Kind.REFUSAL,
+        category=verdict.category or "",
+        text=text,
+        details=verdict.details,
+        generation=generation,
+        image=image,
+        upload_key=upload_key,
+        counts_as_strike=strike,
+        status=Flag.Status.OPEN,
+    )
+    if strike:
+        apply_strikes(user, flag)
+    return flag
+
+
+def record_borderline(user, verdict: Verdict, *, target: str, text: str = "", generation=None, image=None):
+    """An allowed check that came close: a flag for people to look at, never a strike."""
+    from moderation.models import Flag
+
+    return Flag.objects.create(
+        user=user if getattr(user, "pk", None) else None, target=target, kind=Flag.Kind.BORDERLINE,
+        category=verdict.category or verdict.details.get("suspected", "nudity"), text=text,
+        details=verdict.details, generation=generation, image=image,
+    )
+
+
+def active_strikes(user) -> int:
+    from moderation.models import Flag
+
+    _warn, _suspend, window = strike_settings()
+    return (
+        Flag.objects.filter(user=user, counts_as_strike=True, created_at__gte=timezone.now() - window)
+        .exclude(status=Flag.Status.APPROVED)
+        .count()
+    )
+
+
+def apply_strikes(user, flag=None) -> str | None:
+    """Warn at the first threshold, suspend pending review at the second. Returns what was done."""
+    from accounts.services import suspend_user
+    from moderation.models import ReviewAction
+
+    if user is None or not getattr(user, "pk", None):
+        return None
+    warn_at, suspend_at, window = strike_settings()
+    strikes = active_strikes(user)
+    since = timezone.now() - window
+    if strikes >= suspend_at and not user.is_suspended:
+        suspend_user(user, reason="Suspended automatically after repeated content-policy refusals, pending review.")
+        ReviewAction.objects.create(
+            flag=flag, subject=user, action=ReviewAction.Action.AUTO_SUSPEND,
+            reason=f"{strikes} refusals within {window.days} days",
+        )
+        _notify(user, "Your Easel account is suspended pending review",
+                "Your account was suspended after repeated requests that our content policy refuses. "
+                "A moderator will review it.")
+        return "suspended"
+    if strikes >= warn_at and not ReviewAction.objects.filter(
+        subject=user, action__in=[ReviewAction.Action.AUTO_WARN, ReviewAction.Action.AUTO_SUSPEND],
+        created_at__gte=since,
+    ).exists():
+        ReviewAction.objects.create(
+            flag=flag, subject=user, action=ReviewAction.Action.AUTO_WARN,
+            reason=f"{strikes} refusals within {window.days} days",
+        )
+        _notify(user, "A warning about Easel's content policy",
+                "Several of your recent requests were refused by our content policy. "
+                "If this continues, your account will be suspended pending review.")
+        return "warned"
+    return None
+
+
+def _notify(user, subject: str, body: str) -> None:
+    try:
+        send_mail(subject, body, None, [user.email])
+    except Exception:  # noqa: BLE001 - a mail failure must not undo a moderation decision
+        log.exception("could not e-mail user %s about moderation", user.pk)
+
+
+# --- Reports and review decisions -------------------------------------------------------
+
+
+class ModerationError(Exception):
+    """A user-safe reason a moderation action was refused."""
+
+
+def report_image(image, *, reporter=None, reason: str = "", category: str = "other"):
+    """A person reports an image they were shown: a flag for review (once per reporter and image)."""
+    from moderation.models import Flag
+
+    existing = Flag.objects.filter(
+        target=Flag.Target.REPORT, image=image, status=Flag.Status.OPEN,
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+    ).first()
+    if existing and existing.reporter_id:
+        return existing
+    return Flag.objects.create(
+        user=image.generation.owner, target=Flag.Target.REPORT, kind=Flag.Kind.REPORT,
+        category=category, text=reason[:2000], image=image, generation=image.generation,
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+        details={"prompt": image.generation.prompt[:1000]},
+    )
+
+
+def review_flag(flag, *, actor, action: str, reason: str = ""):
+    """Apply a moderator's decision to a flag and record who did it and why."""
+    from accounts.services import reinstate_user, suspend_user
+    from moderation.models import Flag, ReviewAction
+
+    if not getattr(actor, "can_moderate", False):
+        raise ModerationError("Only moderators can review flags.")
+    if action not in {"approve", "reject", "warn", "suspend", "reinstate"}:
+        raise ModerationError("Unknown action.")
+    user = flag.user
+    with transaction.atomic():
+        flag = Flag.objects.select_for_update().get(pk=flag.pk)
+        if action in ("approve", "reject"):
+            flag.status = Flag.Status.APPROVED if action == "approve" else Flag.Status.REJECTED
+            flag.reviewed_by = actor
+            flag.reviewed_at = timezone.now()
+            flag.review_note = reason
+            flag.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+            if flag.image_id:
+                # Approve releases a hidden output; rejecting a reported image hides it.
+                from generation.models import GeneratedImage
+
+                GeneratedImage.objects.filter(pk=flag.image_id).update(hidden=action == "reject")
+        ReviewAction.objects.create(flag=flag, subject=user, actor=actor, action=action, reason=reason)
+    if user is not None:
+        if action == "warn":
+            _notify(user, "A warning about Easel's content policy",
+                    "A moderator reviewed one of your requests and found it against our content policy. "
+                    "Please read the policy; repeated violations lead to suspension.")
+        elif action == "suspend":
+            suspend_user(user, reason=reason or "Suspended by a moderator.", actor=actor)
+        elif action == "reinstate":
+            reinstate_user(user, actor=actor)
+    return flag

@@ -1,0 +1,166 @@
+"""Image checks: is it a valid, safe-to-decode still image; does it show a face or nudity.
+
+The detectors are the moderation models that run offline with their weights
+inside their wheels (docs/moderation.md has the measurements behind the choice):
+
+* faces: OpenCV's Haar cascade ``frontalface_alt2`` OR nudenet's FACE_* classes;
+  the union finds more faces than either, and neither fires on our non-face set;
+* nudity: nudenet 3.4's 320n ONNX detector, its *_EXPOSED classes.
+
+Both load once per process, on first use.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+# Exposed-body classes of nudenet 3.x that mean nudity.
+NUDITY_CLASSES = {
+    "FEMALE_BREAST_EXPOSED",
+    "FEMALE_GENITALIA_EXPOSED",
+    "MALE_GENITALIA_EXPOSED",
+    "ANUS_EXPOSED",
+    "BUTTOCKS_EXPOSED",
+}
+FACE_CLASSES = {"FACE_FEMALE", "FACE_MALE"}
+NUDITY_BLOCK = 0.45
+NUDITY_BORDERLINE = 0.25
+FACE_SCORE = 0.5
+MAX_PIXELS = 4096 * 4096
+ALLOWED_FORMATS = {"PNG", "JPEG", "WEBP"}
+
+
+class InvalidImage(Exception):
+    """The bytes are not an image we accept. `reason` is a key of INVALID_IMAGE_MESSAGES."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Detections:
+    faces: list[dict] = field(default_factory=list)
+    nudity: list[dict] = field(default_factory=list)
+    max_nudity: float = 0.0
+
+
+def open_still_image(data: bytes, *, max_bytes: int, require_square: bool, png_only: bool = False) -> Image.Image:
+    """Decode `data` safely into an RGB image, or raise InvalidImage.
+
+    The size is checked before decoding, and the pixel count from the header
+    before the pixels are decompressed, so a decompression bomb costs nothing.
+    """
+    if not data:
+        raise InvalidImage("empty")
+    if len(data) > max_bytes:
+        raise InvalidImage("too_large")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(io.BytesIO(data))
+            fmt = im.format
+            width, height = im.size
+            if width * height > MAX_PIXELS or width <= 0 or height <= 0:
+                raise InvalidImage("too_many_pixels")
+            if fmt not in ALLOWED_FORMATS or (png_only and fmt != "PNG"):
+                raise InvalidImage("unsupported_format")
+            if getattr(im, "is_animated", False) or getattr(im, "n_frames", 1) > 1:
+                raise InvalidImage("animated")
+            im.verify()
+            # verify() leaves the image unusable: open it again to decode the pixels.
+            im = Image.open(io.BytesIO(data))
+            im.load()
+    except InvalidImage:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        raise InvalidImage("too_many_pixels") from e
+    except Exception as e:  # noqa: BLE001 - any decoder error means "not a valid image"
+        raise InvalidImage("not_an_image") from e
+    if require_square and width != height:
+        raise InvalidImage("not_square")
+    return im
+
+
+def to_rgb_array(im: Image.Image) -> np.ndarray:
+    if im.mode in ("RGBA", "LA", "P"):
+        rgba = im.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        im = Image.alpha_composite(background, rgba)
+    return np.asarray(im.convert("RGB"))
+
+
+_lock = threading.Lock()
+_models: dict[str, object] = {}
+
+
+def _nudenet():
+    with _lock:
+        if "nudenet" not in _models:
+            from nudenet import NudeDetector
+
+            _models["nudenet"] = NudeDetector()
+        return _models["nudenet"]
+
+
+def _haar():
+    with _lock:
+        if "haar" not in _models:
+            import cv2
+
+            _models["haar"] = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_alt2.xml")
+        return _models["haar"]
+
+
+def warm_up() -> None:
+    """Load the detectors now rather than on the first request."""
+    _nudenet()
+    _haar()
+
+
+def _nudenet_detect(rgb: np.ndarray) -> list[dict]:
+    import cv2
+
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+    # NudeDetector.detect accepts a path or a BGR array (it is cv2-based).
+    return list(_nudenet().detect(bgr))
+
+
+def detect_faces_haar(rgb: np.ndarray) -> list[dict]:
+    import cv2
+
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    h, w = gray.shape
+    scale = 1.0
+    if max(h, w) > 640:
+        scale = 640 / max(h, w)
+        gray = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_AREA)
+    elif max(h, w) < 96:
+        # Tiny images (thumbnails, crops): upscale so the 20×20 cascade window fits a face.
+        scale = 96 / max(h, w)
+        gray = cv2.resize(gray, (int(w * scale), int(h * scale)), interpolation=cv2.INTER_CUBIC)
+    gray = cv2.equalizeHist(gray)
+    min_side = max(20, int(min(gray.shape) * 0.08))
+    boxes = _haar().detectMultiScale(gray, scaleFactor=1.1, minNeighbors=4, minSize=(min_side, min_side))
+    return [{"box": [int(v / scale) for v in b], "detector": "haar"} for b in (boxes if len(boxes) else [])]
+
+
+def detect(rgb: np.ndarray, *, faces: bool) -> Detections:
+    found = Detections()
+    for d in _nudenet_detect(rgb):
+        score = float(d.get("score", 0.0))
+        label = d.get("class", "")
+        if label in NUDITY_CLASSES:
+            found.nudity.append({"class": label, "score": round(score, 3)})
+            found.max_nudity = max(found.max_nudity, score)
+        elif faces and label in FACE_CLASSES and score >= FACE_SCORE:
+            found.faces.append({"class": label, "score": round(score, 3), "detector": "nudenet"})
+    if faces and not found.faces:
+        found.faces.extend(detect_faces_haar(rgb))
+    return found

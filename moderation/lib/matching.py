@@ -1,0 +1,267 @@
+"""Whole-word matching of term lists and of the public-figure list.
+
+Terms are written as words separated by spaces and match whole tokens only,
+so "cocktail" never matches "cock" and "Scunthorpe" matches nothing. A term's
+words may be:
+
+* ``word`` — that word, or its plural or possessive (``knife`` matches ``knives``? no:
+  only regular ``-s``/``-es``/``-ies`` plurals; irregular ones are listed separately);
+* ``stem*`` — any word that starts with ``stem`` (``decapitat*``);
+* ``@group`` — any word of a named group (``@person`` = man, woman, child, …);
+* ``...`` — up to three other words in between (``shoot* ... @person``).
+
+"Allow" phrases ("killer whale", "naked mole rat", "shooting star") are
+matched first and hide their words from every block term.
+
+Everything here is plain Python on precompiled dictionaries: a prompt costs a
+few hundred dictionary look-ups.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from moderation.lib.normalize import Token
+
+GAP = 3  # words a "..." may skip
+
+
+@dataclass(frozen=True)
+class Slot:
+    exact: frozenset[str]
+    prefixes: tuple[str, ...]
+    gap_before: bool = False
+
+    def matches(self, keys: frozenset[str]) -> bool:
+        if self.exact & keys:
+            return True
+        return any(k.startswith(p) for p in self.prefixes for k in keys)
+
+
+@dataclass(frozen=True)
+class Rule:
+    category: str
+    phrase: str
+    slots: tuple[Slot, ...]
+
+
+def token_keys(token: Token) -> frozenset[str]:
+    """Every spelling a token may be looked up under: its forms and their singulars."""
+    keys = set()
+    for f in token.forms:
+        keys.add(f)
+        if len(f) > 3 and f.endswith("ies"):
+            keys.add(f[:-3] + "y")
+        if len(f) > 3 and f.endswith("es"):
+            keys.add(f[:-2])
+        if len(f) > 2 and f.endswith("s") and not f.endswith("ss"):
+            keys.add(f[:-1])
+    return frozenset(keys)
+
+
+def parse_groups(lines: Iterable[str]) -> dict[str, list[str]]:
+    """``@name: word word stem* ...`` lines → {name: [words]}."""
+    groups: dict[str, list[str]] = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        name, _, words = line.partition(":")
+        groups[name.strip().lstrip("@")] = words.split()
+    return groups
+
+
+def compile_rule(category: str, phrase: str, groups: dict[str, list[str]]) -> Rule | None:
+    from moderation.lib.normalize import normalize
+
+    slots: list[Slot] = []
+    gap = False
+    for word in phrase.lower().split():
+        if word == "...":
+            gap = True
+            continue
+        members = groups.get(word[1:], []) if word.startswith("@") else [word]
+        exact, prefixes = set(), []
+        for m in members:
+            if m.endswith("*"):
+                prefixes.append(normalize(m[:-1]).replace(" ", ""))
+            else:
+                exact.add(normalize(m).replace(" ", ""))
+        if not exact and not prefixes:
+            return None
+        slots.append(Slot(frozenset(exact), tuple(prefixes), gap))
+        gap = False
+    if not slots:
+        return None
+    return Rule(category, phrase, tuple(slots))
+
+
+class TermMatcher:
+    """Block terms by category plus allow phrases, compiled for fast look-up."""
+
+    def __init__(self, rules: Sequence[Rule], allow: Sequence[Rule]):
+        self._rules = self._index(rules)
+        self._allow = self._index(allow)
+
+    @staticmethod
+    def _index(rules: Sequence[Rule]):
+        exact: dict[str, list[Rule]] = defaultdict(list)
+        prefix: dict[str, list[Rule]] = defaultdict(list)
+        for rule in rules:
+            first = rule.slots[0]
+            for w in first.exact:
+                exact[w].append(rule)
+            for p in first.prefixes:
+                prefix[p].append(rule)
+        return dict(exact), dict(prefix)
+
+    @staticmethod
+    def _candidates(index, keys: frozenset[str]) -> list[Rule]:
+        exact, prefix = index
+        found: list[Rule] = []
+        for k in keys:
+            found.extend(exact.get(k, ()))
+            if prefix:
+                for n in range(2, len(k) + 1):
+                    found.extend(prefix.get(k[:n], ()))
+        return found
+
+    @staticmethod
+    def _match_from(rule: Rule, keys: Sequence[frozenset[str] | None], start: int) -> int | None:
+        """The end index of `rule` matched at `start`, or None."""
+
+        def walk(slot_index: int, pos: int) -> int | None:
+            if slot_index == len(rule.slots):
+                return pos
+            slot = rule.slots[slot_index]
+            last = pos + (GAP if slot.gap_before else 0)
+            for p in range(pos, min(last, len(keys) - 1) + 1):
+                k = keys[p]
+                if k is not None and slot.matches(k):
+                    end = walk(slot_index + 1, p + 1)
+                    if end is not None:
+                        return end
+            return None
+
+        return walk(1, start + 1)
+
+    def _find(self, index, keys: Sequence[frozenset[str] | None]):
+        for i, k in enumerate(keys):
+            if k is None:
+                continue
+            for rule in self._candidates(index, k):
+                end = self._match_from(rule, keys, i)
+                if end is not None:
+                    yield rule, i, end
+
+    def match(self, tokens: Sequence[Token]) -> list[tuple[str, str]]:
+        """(category, phrase) of every block term found, after masking allow phrases."""
+        keys: list[frozenset[str] | None] = [token_keys(t) for t in tokens]
+        if self._allow[0] or self._allow[1]:
+            for _rule, start, end in list(self._find(self._allow, keys)):
+                for j in range(start, end):
+                    keys[j] = None
+        hits: list[tuple[str, str]] = []
+        seen = set()
+        for rule, _s, _e in self._find(self._rules, keys):
+            if rule.phrase not in seen:
+                seen.add(rule.phrase)
+                hits.append((rule.category, rule.phrase))
+        return hits
+
+    def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
+        """The tokens with allow phrases blanked out (for the name matchers)."""
+        keys: list[frozenset[str] | None] = [token_keys(t) for t in tokens]
+        out: list[Token | None] = list(tokens)
+        for _rule, start, end in list(self._find(self._allow, keys)):
+            for j in range(start, end):
+                out[j] = None
+        return out
+
+
+def _deletions(s: str) -> set[str]:
+    return {s[:i] + s[i + 1 :] for i in range(len(s))}
+
+
+def _within_one_edit(a: str, b: str) -> bool:
+    """Damerau–Levenshtein distance ≤ 1 (one substitution, insertion, deletion or swap)."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diff = [i for i in range(la) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+@dataclass(frozen=True)
+class NameHit:
+    name: str
+    alias: str
+    fuzzy: bool
+
+
+class NameMatcher:
+    """Public figures by name or alias: exact, plural/possessive, or one letter off.
+
+    Misspellings are only tolerated for aliases of at least `fuzzy_min` letters,
+    so short surnames never match ordinary words one letter away ("Biden"/"bidet").
+    """
+
+    def __init__(self, aliases: dict[str, str], *, fuzzy_min: int = 8):
+        # alias (normalised, space-separated) → canonical name
+        self._exact = dict(aliases)
+        self._fuzzy_min = fuzzy_min
+        self._max_words = max((a.count(" ") + 1 for a in aliases), default=1)
+        self._deletes: dict[str, list[str]] = defaultdict(list)
+        for alias in aliases:
+            if len(alias.replace(" ", "")) >= fuzzy_min:
+                self._deletes[alias].append(alias)
+                for d in _deletions(alias):
+                    self._deletes[d].append(alias)
+
+    def find(self, tokens: Sequence[Token | None]) -> NameHit | None:
+        n_tok = len(tokens)
+        fuzzy_hit: NameHit | None = None
+        for n in range(min(self._max_words, n_tok), 0, -1):
+            for i in range(n_tok - n + 1):
+                window = tokens[i : i + n]
+                if any(t is None for t in window):
+                    continue
+                variants = _window_variants(window)  # type: ignore[arg-type]
+                for v in variants:
+                    name = self._exact.get(v)
+                    if name:
+                        return NameHit(name, v, False)
+                if fuzzy_hit is None:
+                    text = variants[0]
+                    if len(text.replace(" ", "")) + 1 >= self._fuzzy_min:
+                        fuzzy_hit = self._fuzzy(text)
+        return fuzzy_hit
+
+    def _fuzzy(self, text: str) -> NameHit | None:
+        for key in (text, *_deletions(text)):
+            for alias in self._deletes.get(key, ()):
+                if _within_one_edit(text, alias):
+                    return NameHit(self._exact[alias], alias, True)
+        return None
+
+
+def _window_variants(window: Sequence[Token]) -> list[str]:
+    head = " ".join(t.text for t in window[:-1])
+    last = window[-1].text
+    lasts = [last]
+    if len(last) > 3 and last.endswith("s"):
+        lasts.append(last[:-1])  # "Obamas", a possessive written without the apostrophe
+    return [f"{head} {x}" if head else x for x in lasts]

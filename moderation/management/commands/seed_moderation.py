@@ -1,0 +1,20 @@
+"""Add the terms and public figures from moderation/data that the database lacks.
+
+The migrations run this once; run it again after the data files grow. Existing
+rows — including moderators' edits — are left as they are.
+"""
+
+from django.core.management.base import BaseCommand
+
+from moderation.models import PublicFigure, Term
+from moderation.seed import seed_lists
+from moderation.services import bump_lists_version
+
+
+class Command(BaseCommand):
+    help = "Seed the moderation term lists and public-figure list from the data files."
+
+    def handle(self, *args, **options):
+        terms, figures = seed_lists(Term, PublicFigure)
+        bump_lists_version()
+        self.stdout.write(f"Added {terms} terms and {figures} public figures.")
