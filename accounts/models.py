@@ -79,3 +79,53 @@ class User(AbstractBaseUser, PermissionsMixin):
         if not self.is_verified:
             return "Please verify your e-mail address before generating images."
         return None
+
+
+class ApiKey(models.Model):
+    """A secret that lets a program use the Images API as its owner.
+
+    Only a SHA-256 of the key is stored: keys are long random strings, so a
+    fast hash is enough to make a leaked table useless, and it lets a request
+    find its key with one indexed lookup. The plaintext is shown once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16)
+    hashed_key = models.CharField(max_length=64, unique=True)
+    # Requests per rate-limit window for this key; null uses EASEL_API_RATE_LIMIT.
+    rate_limit = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiCall(models.Model):
+    """What an Images API request asked for, kept beside the generation it made.
+
+    A retry with the same Idempotency-Key is answered from here: the same
+    generation, in the response format the first call chose, and refused when
+    the parameters differ from the first call's.
+    """
+
+    generation = models.OneToOneField(
+        "generation.Generation", on_delete=models.CASCADE, related_name="api_call"
+    )
+    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.SET_NULL, related_name="calls")
+    endpoint = models.CharField(max_length=32)
+    response_format = models.CharField(max_length=16)
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import ApiKey, User
 
 log = logging.getLogger(__name__)
 
@@ -87,3 +87,49 @@ def reinstate_user(user: User, *, actor: User | None = None) -> None:
         User.objects.filter(pk=user.pk).update(suspended_at=None, suspension_reason="")
     log.info("reinstated user=%s by=%s", user.pk, actor.pk if actor else None)
     user.refresh_from_db()
+
+
+# --- API keys ------------------------------------------------------------------
+
+API_KEY_PREFIX = "sk-easel-"
+
+
+def hash_api_key(key: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(user: User, *, name: str) -> tuple[ApiKey, str]:
+    """Make a new key for `user`. Returns the row and the plaintext, which is never stored."""
+    import secrets
+
+    name = (name or "").strip()[:80] or "API key"
+    key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        user=user, name=name, prefix=key[: len(API_KEY_PREFIX) + 4], hashed_key=hash_api_key(key)
+    )
+    log.info("api key %s created for user=%s", api_key.pk, user.pk)
+    return api_key, key
+
+
+def revoke_api_key(api_key: ApiKey, *, actor: User | None = None) -> None:
+    """Stop a key from working, at once and for good. Revoking twice is a no-op."""
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    log.info("api key %s revoked by=%s", api_key.pk, actor.pk if actor else None)
+    api_key.refresh_from_db()
+
+
+def find_api_key(key: str) -> ApiKey | None:
+    """The active key whose plaintext is `key`, with its user, or None."""
+    if not key.startswith(API_KEY_PREFIX):
+        return None
+    return (
+        ApiKey.objects.select_related("user")
+        .filter(hashed_key=hash_api_key(key), revoked_at__isnull=True)
+        .first()
+    )
+
+
+def list_api_keys(user: User):
+    return ApiKey.objects.filter(user=user, revoked_at__isnull=True)

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "accounts",
     "billing",
     "moderation",
@@ -224,3 +225,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Images API (issue 7): OpenAI-compatible /v1/. Variables in docs/env/api.env.
+# Under ASGI, one sync-only middleware would pin a thread per request for its
+# whole life, and API calls wait for GPUs: the API's middleware comes first and
+# WhiteNoise is swapped for an async-capable subclass.
+MIDDLEWARE = ["generation.api.middleware.ApiMiddleware"] + [
+    "generation.api.middleware.AsyncWhiteNoiseMiddleware" if m == "whitenoise.middleware.WhiteNoiseMiddleware" else m
+    for m in MIDDLEWARE
+]
+REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+EASEL_API_MODELS = env_list("EASEL_API_MODELS", [])
+EASEL_API_MODELS_CREATED = env_int("EASEL_API_MODELS_CREATED", 1650000000)
+EASEL_API_RATE_LIMIT = env_int("EASEL_API_RATE_LIMIT", 60)
+EASEL_API_RATE_WINDOW_S = env_int("EASEL_API_RATE_WINDOW_S", 60)
+EASEL_API_WAIT_TIMEOUT_S = env_float("EASEL_API_WAIT_TIMEOUT_S", 540.0)
+EASEL_API_WAIT_RECHECK_S = env_float("EASEL_API_WAIT_RECHECK_S", 5.0)
+EASEL_API_WAIT_POLL_S = env_float("EASEL_API_WAIT_POLL_S", 0.25)
+EASEL_API_SYNC_CONCURRENCY = env_int("EASEL_API_SYNC_CONCURRENCY", 16)
+# --- end of Images API settings.

@@ -6,6 +6,7 @@ from webapp.health import healthz
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    path("v1/", include("generation.api.urls")),
     path("accounts/", include("accounts.urls")),
     path("billing/", include("billing.urls")),
     path("moderation/", include("moderation.urls")),
