@@ -37,3 +37,9 @@ class LoginForm(AuthenticationForm):
     username = forms.EmailField(
         label="E-mail", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        max_length=80, label="Key name", help_text="So you can tell your keys apart, e.g. the app that uses it.",
+    )

@@ -13,6 +13,8 @@ urlpatterns = [
     path("verify/resend/", views.resend_verification, name="resend_verification"),
     path("verify/<str:token>/", views.verify, name="verify"),
     path("profile/", views.profile, name="profile"),
+    path("api-keys/", views.api_key_create, name="api_key_create"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api_key_revoke"),
     path("password/reset/", views.PasswordResetView.as_view(), name="password_reset"),
     path("password/reset/done/", views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path(

@@ -4,12 +4,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import LoginForm, SignupForm
+from accounts.forms import ApiKeyForm, LoginForm, SignupForm
+from accounts.models import ApiKey
 
 
 def signup(request):
@@ -49,7 +50,7 @@ def resend_verification(request):
 
 @login_required
 def profile(request):
-    return render(request, "accounts/profile.html")
+    return render(request, "accounts/profile.html", _api_keys_context(request.user))
 
 
 class LoginView(auth_views.LoginView):
@@ -76,3 +77,37 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
+
+
+# --- API keys (the Images API) -------------------------------------------------
+
+
+def _api_keys_context(user, **extra) -> dict:
+    return {"api_keys": services.list_api_keys(user), "api_key_form": ApiKeyForm(), **extra}
+
+
+def _get_api_key_for_user(user, pk: int):
+    return get_object_or_404(ApiKey, pk=pk, user=user, revoked_at__isnull=True)
+
+
+@login_required
+@require_POST
+def api_key_create(request):
+    form = ApiKeyForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/profile.html", _api_keys_context(request.user, api_key_form=form), status=400)
+    api_key, plaintext = services.create_api_key(request.user, name=form.cleaned_data["name"])
+    # Rendered, not redirected: the plaintext exists only in this response and is never stored.
+    context = _api_keys_context(request.user, new_api_key=plaintext, new_api_key_row=api_key)
+    response = render(request, "accounts/profile.html", context, status=201)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_key_revoke(request, pk: int):
+    api_key = _get_api_key_for_user(request.user, pk)
+    services.revoke_api_key(api_key, actor=request.user)
+    messages.success(request, f"The key “{api_key.name}” was revoked. Programs using it will get 401 errors.")
+    return redirect("accounts:profile")

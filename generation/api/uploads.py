@@ -116,7 +116,10 @@ def _check_policy(png: Png, *, user, param: str) -> None:
         return
     verdict = check_upload(png.data, max_bytes=MAX_BYTES, require_square=True, context="api")
     if verdict.allowed:
+        if verdict.details.get("borderline") and hasattr(moderation, "record_borderline"):
+            moderation.record_borderline(user, verdict, target="upload")
         return
     if verdict.category == "invalid_image":
         raise invalid(verdict.message, param=param, code="invalid_image")
+    moderation.record_refusal(user, verdict, target="upload")
     raise ApiError(400, verdict.message, param=param, code="content_policy_violation")
