@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from moderation.lib import images as image_checks
 from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
-from moderation.lib.names import find_person_name
+from moderation.lib.names import find_person_name, ordinary_words
 from moderation.lib.normalize import normalize, tokenize
 
 log = logging.getLogger(__name__)
@@ -146,7 +146,9 @@ def _build_lists(version: object) -> CompiledLists:
             key = normalize(alias)
             if key:
                 aliases.setdefault(key, name)
-    return CompiledLists(version, TermMatcher(rules, allow), TermMatcher([], allow_names), NameMatcher(aliases))
+    return CompiledLists(
+        version, TermMatcher(rules, allow), TermMatcher([], allow_names), NameMatcher(aliases, ordinary=ordinary_words())
+    )
 
 
 def compiled_lists() -> CompiledLists:

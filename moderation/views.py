@@ -1,13 +1,73 @@
+from __future__ import annotations
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from generation.lib import storage
+from generation.models import GeneratedImage
+from moderation import services
+from moderation.forms import ReportForm, ReviewForm
 from moderation.models import Flag
 
 
-@login_required
-def queue(request):
-    if not request.user.can_moderate:
+def _require_moderator(user) -> None:
+    if not user.can_moderate:
         raise PermissionDenied
-    flags = Flag.objects.filter(status=Flag.Status.OPEN).select_related("user")[:100]
-    return render(request, "moderation/queue.html", {"flags": flags})
+
+
+def _thumbnails(flag: Flag) -> list[str]:
+    """Signed URLs of the images a flag is about (they expire like every image URL)."""
+    keys = []
+    if flag.image_id:
+        keys.append(flag.image.storage_key)
+    elif flag.generation_id:
+        keys.extend(flag.generation.images.values_list("storage_key", flat=True))
+    if flag.upload_key:
+        keys.append(flag.upload_key)
+    return [storage.signed_url(k) for k in keys]
+
+
+@login_required
+@require_GET
+def queue(request):
+    _require_moderator(request.user)
+    status = request.GET.get("status", Flag.Status.OPEN)
+    if status not in Flag.Status.values:
+        status = Flag.Status.OPEN
+    flags = list(
+        Flag.objects.filter(status=status)
+        .select_related("user", "reporter", "image", "generation", "reviewed_by")[:100]
+    )
+    rows = [{"flag": f, "thumbs": _thumbnails(f), "form": ReviewForm(prefix=f"f{f.pk}")} for f in flags]
+    return render(request, "moderation/queue.html", {"rows": rows, "status": status, "statuses": Flag.Status.choices})
+
+
+@login_required
+@require_POST
+def review(request, flag_id: int):
+    _require_moderator(request.user)
+    flag = get_object_or_404(Flag, pk=flag_id)
+    form = ReviewForm(request.POST, prefix=f"f{flag.pk}")
+    if not form.is_valid():
+        messages.error(request, "Choose an action, and give a reason for warnings, suspensions and reinstatements.")
+        return redirect("moderation:queue")
+    services.review_flag(flag, actor=request.user, action=form.cleaned_data["action"], reason=form.cleaned_data["reason"])
+    messages.success(request, f"Flag #{flag.pk}: {dict(form.fields['action'].choices)[form.cleaned_data['action']]}.")
+    return redirect("moderation:queue")
+
+
+@require_http_methods(["GET", "POST"])
+def report(request, public_id):
+    """Anyone shown an image (its owner, or someone with a shared link) may report it."""
+    image = get_object_or_404(GeneratedImage.objects.select_related("generation__owner"), public_id=public_id, hidden=False)
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.report_image(
+            image, reporter=request.user if request.user.is_authenticated else None,
+            reason=form.cleaned_data["reason"], category=form.cleaned_data["category"],
+        )
+        return render(request, "moderation/report_done.html", status=201)
+    return render(request, "moderation/report.html", {"form": form, "image": image}, status=400 if form.errors else 200)

@@ -219,10 +219,13 @@ class NameMatcher:
     so short surnames never match ordinary words one letter away ("Biden"/"bidet").
     """
 
-    def __init__(self, aliases: dict[str, str], *, fuzzy_min: int = 8):
+    def __init__(self, aliases: dict[str, str], *, fuzzy_min: int = 8, ordinary: frozenset[str] = frozenset()):
         # alias (normalised, space-separated) → canonical name
         self._exact = dict(aliases)
         self._fuzzy_min = fuzzy_min
+        # A single word one letter away from a surname is often an ordinary word
+        # ("surgeon"/"Sturgeon", "Einstein"/"Weinstein"): those are never fuzzy hits.
+        self._ordinary = ordinary
         self._max_words = max((a.count(" ") + 1 for a in aliases), default=1)
         self._deletes: dict[str, list[str]] = defaultdict(list)
         for alias in aliases:
@@ -246,6 +249,8 @@ class NameMatcher:
                         return NameHit(name, v, False)
                 if fuzzy_hit is None:
                     text = variants[0]
+                    if n == 1 and (text in self._ordinary or variants[-1] in self._ordinary):
+                        continue
                     if len(text.replace(" ", "")) + 1 >= self._fuzzy_min:
                         fuzzy_hit = self._fuzzy(text)
         return fuzzy_hit

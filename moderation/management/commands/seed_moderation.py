@@ -14,7 +14,16 @@ from moderation.services import bump_lists_version
 class Command(BaseCommand):
     help = "Seed the moderation term lists and public-figure list from the data files."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset", action="store_true",
+            help="Delete every term and public figure first (moderators' edits are lost).",
+        )
+
     def handle(self, *args, **options):
+        if options["reset"]:
+            Term.objects.all().delete()
+            PublicFigure.objects.all().delete()
         terms, figures = seed_lists(Term, PublicFigure)
         bump_lists_version()
         self.stdout.write(f"Added {terms} terms and {figures} public figures.")
