@@ -58,8 +58,9 @@ INVALID_IMAGE_MESSAGES = {
 }
 
 PROMPT_CATEGORIES = ("sexual", "violence", "hate", "self_harm", "illegal", "public_figure")
-# When a prompt matches terms of several categories, the first of these is reported.
-CATEGORY_PRIORITY = ("sexual", "violence", "hate", "self_harm", "illegal")
+# When a prompt matches terms of several categories, the most specific term wins
+# (most literal words, then most words); ties go to the first of these.
+CATEGORY_PRIORITY = ("sexual", "hate", "self_harm", "violence", "illegal")
 INVALID_IMAGE = "invalid_image"
 
 
@@ -172,9 +173,9 @@ def check_prompt(text: str) -> Verdict:
     tokens = tokenize(text or "")
     hits = lists.terms.match(tokens)
     if hits:
-        found = {category for category, _ in hits}
-        category = next(c for c in CATEGORY_PRIORITY if c in found)
-        return Verdict(False, category, {"check": "terms", "matched": [p for c, p in hits if c == category]})
+        best = min(hits, key=lambda r: (-r.specificity[0], -r.specificity[1], CATEGORY_PRIORITY.index(r.category)))
+        matched = [r.phrase for r in hits if r.category == best.category]
+        return Verdict(False, best.category, {"check": "terms", "matched": matched})
     hit = lists.names.find(lists.name_allow.masked_tokens(tokens))
     if hit:
         return Verdict(False, "public_figure", {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy})

@@ -1,6 +1,6 @@
 """Measure the moderation checks on our evaluation sets.
 
-    DATABASE_URL=... .venv/bin/python -m moderation.eval.run prompts [--show-misses]
+    DATABASE_URL=... .venv/bin/python -m moderation.eval.run prompts [moderation/eval/heldout.tsv] [--show-misses]
     DATABASE_URL=... .venv/bin/python -m moderation.eval.run images
 
 Prompts come from moderation/eval/prompts.tsv (category<TAB>prompt, "allowed"
@@ -30,9 +30,9 @@ def _setup_django() -> None:
     django.setup()
 
 
-def load_prompts() -> list[tuple[str, str]]:
+def load_prompts(path: Path = HERE / "prompts.tsv") -> list[tuple[str, str]]:
     rows = []
-    for line in (HERE / "prompts.tsv").read_text(encoding="utf-8").splitlines():
+    for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         category, _, prompt = line.partition("\t")
@@ -40,10 +40,10 @@ def load_prompts() -> list[tuple[str, str]]:
     return rows
 
 
-def evaluate_prompts(show_misses: bool) -> None:
+def evaluate_prompts(show_misses: bool, path: Path) -> None:
     from moderation.services import check_prompt
 
-    rows = load_prompts()
+    rows = load_prompts(path)
     check_prompt("warm up the compiled lists")
     blocked = defaultdict(int)
     right_category = defaultdict(int)
@@ -64,6 +64,8 @@ def evaluate_prompts(show_misses: bool) -> None:
             if refused:
                 blocked[category] += 1
                 right_category[category] += verdict.category == category
+                if verdict.category != category:
+                    misses.append(f"OTHER CATEGORY ({category} → {verdict.category}, {verdict.details}): {prompt}")
             else:
                 misses.append(f"MISSED ({category}): {prompt}")
     print(f"{len(rows)} prompts")
@@ -186,7 +188,8 @@ if __name__ == "__main__":
     _setup_django()
     what = sys.argv[1] if len(sys.argv) > 1 else "prompts"
     if what == "prompts":
-        evaluate_prompts("--show-misses" in sys.argv)
+        files = [a for a in sys.argv[2:] if not a.startswith("--")]
+        evaluate_prompts("--show-misses" in sys.argv, Path(files[0]) if files else HERE / "prompts.tsv")
     elif what == "images":
         evaluate_images()
     else:

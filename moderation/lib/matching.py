@@ -46,6 +46,12 @@ class Rule:
     phrase: str
     slots: tuple[Slot, ...]
 
+    @property
+    def specificity(self) -> tuple[int, int]:
+        """Literal words first, then all words: "kill all @protected" beats "kill ... @person"."""
+        literal = sum(1 for w in self.phrase.split() if w != "..." and not w.startswith("@"))
+        return literal, len(self.slots)
+
 
 def token_keys(token: Token) -> frozenset[str]:
     """Every spelling a token may be looked up under: its forms and their singulars."""
@@ -156,19 +162,19 @@ class TermMatcher:
                 if end is not None:
                     yield rule, i, end
 
-    def match(self, tokens: Sequence[Token]) -> list[tuple[str, str]]:
-        """(category, phrase) of every block term found, after masking allow phrases."""
+    def match(self, tokens: Sequence[Token]) -> list[Rule]:
+        """Every block rule found, after masking allow phrases."""
         keys: list[frozenset[str] | None] = [token_keys(t) for t in tokens]
         if self._allow[0] or self._allow[1]:
             for _rule, start, end in list(self._find(self._allow, keys)):
                 for j in range(start, end):
                     keys[j] = None
-        hits: list[tuple[str, str]] = []
+        hits: list[Rule] = []
         seen = set()
         for rule, _s, _e in self._find(self._rules, keys):
-            if rule.phrase not in seen:
-                seen.add(rule.phrase)
-                hits.append((rule.category, rule.phrase))
+            if (rule.category, rule.phrase) not in seen:
+                seen.add((rule.category, rule.phrase))
+                hits.append(rule)
         return hits
 
     def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
