@@ -92,6 +92,10 @@ def chromium():
     _need(Path("/usr/bin/chromium").exists(), "Debian's Chromium (/usr/bin/chromium)")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread, which
+    # makes Django refuse ORM calls from the test body; they are synchronous
+    # test code, not async views, so this is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",
