@@ -133,3 +133,20 @@ def openai_client(live, alice_key):
     client = OpenAI(api_key=alice_key, base_url=f"{live}/v1", max_retries=0, timeout=120)
     yield client
     client.close()
+
+
+@pytest.fixture
+def gpu_worker(real_worker, settings):
+    """The real Celery worker (tests/e2e/conftest.py), sharing storage with this process.
+
+    With local storage the autouse fixture gives each test a private media
+    directory; the worker process writes to MEDIA_ROOT, so point this one there too.
+    """
+    if settings.EASEL_STORAGE == "local":
+        storages = dict(settings.STORAGES)
+        storages["default"] = {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(settings.MEDIA_ROOT), "base_url": "/media/"},
+        }
+        settings.STORAGES = storages
+    return real_worker
