@@ -177,7 +177,9 @@ class HFClipEncoder(nn.Module):
         self.text_encoder = text_encoder
         self.image_encoder = image_encoder
         self.tokenizer = tokenizer
-        self.embed_dim = int(text_encoder.config.projection_dim)
+        # CLIPTextModel (the x4 upscaler's) has no projection: its pooled output is the embedding.
+        has_projection = hasattr(text_encoder, "text_projection")
+        self.embed_dim = int(text_encoder.config.projection_dim if has_projection else text_encoder.config.hidden_size)
         self.context_length = int(tokenizer.model_max_length)
         self.token_width = int(text_encoder.config.hidden_size)
         self.image_size = int(image_encoder.config.image_size) if image_encoder is not None else 224
@@ -189,8 +191,9 @@ class HFClipEncoder(nn.Module):
             prompts, padding="max_length", max_length=self.context_length, truncation=True, return_tensors="pt"
         )
         out = self.text_encoder(batch.input_ids.to(device))
+        pooled = out.text_embeds if hasattr(out, "text_embeds") else out.pooler_output
         return TextEncoding(
-            pooled=out.text_embeds.float(),
+            pooled=pooled.float(),
             tokens=out.last_hidden_state.float(),
             mask=batch.attention_mask.bool().to(device),
         )
