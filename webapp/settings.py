@@ -235,6 +235,7 @@ MIDDLEWARE = ["generation.api.middleware.ApiMiddleware"] + [
     for m in MIDDLEWARE
 ]
 REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"] = "drf_spectacular.openapi.AutoSchema"
+SPECTACULAR_SETTINGS = {"SERVE_INCLUDE_SCHEMA": False}  # the rest is in generation/api/urls.py
 EASEL_API_MODELS = env_list("EASEL_API_MODELS", [])
 EASEL_API_MODELS_CREATED = env_int("EASEL_API_MODELS_CREATED", 1650000000)
 EASEL_API_RATE_LIMIT = env_int("EASEL_API_RATE_LIMIT", 60)

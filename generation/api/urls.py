@@ -20,9 +20,11 @@ urlpatterns = [
                 "DESCRIPTION": "OpenAI's Images API for dall-e-2: point an OpenAI client's base_url here.",
                 "VERSION": "1",
                 "SERVERS": [{"url": "/v1"}],
-                "SERVE_INCLUDE_SCHEMA": False,
                 "COMPONENT_SPLIT_REQUEST": True,
-                "SECURITY": [{"bearerAuth": []}],
+                "POSTPROCESSING_HOOKS": [
+                    "drf_spectacular.hooks.postprocess_schema_enums",
+                    "generation.api.schema.forbid_unknown_parameters",
+                ],
             },
         ),
         {"format": "json"},

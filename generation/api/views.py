@@ -248,6 +248,7 @@ class GenerationsView(ImagesView):
 
     @extend_schema(
         operation_id="createImage", summary="Create images from a prompt", tags=["Images"],
+        description="Waits until the images are ready. Costs ceil(n/4) credits.",
         request={"application/json": serializers.GenerationRequest},
         responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
@@ -263,7 +264,7 @@ class EditsView(ImagesView):
 
     @extend_schema(
         operation_id="createImageEdit", summary="Edit an image: repaint its transparent (or masked) part",
-        tags=["Images"], request={"multipart/form-data": serializers.EditRequest},
+        tags=["Images"], description="Waits until the images are ready. Costs ceil(n/3) credits.", request={"multipart/form-data": serializers.EditRequest},
         responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
     def post(self, request):
@@ -280,6 +281,7 @@ class VariationsView(ImagesView):
 
     @extend_schema(
         operation_id="createImageVariation", summary="Create variations of an image", tags=["Images"],
+        description="Waits until the images are ready. Costs ceil(n/3) credits.",
         request={"multipart/form-data": serializers.VariationRequest},
         responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
@@ -298,13 +300,14 @@ _MODEL_ERRORS = {401: _error("A missing, wrong or revoked API key."), 429: _erro
 
 class ModelListView(ApiView):
     @extend_schema(operation_id="listModels", summary="The image models this server offers", tags=["Models"],
+                   description="dall-e-2, and any other model name the operator enabled.",
                    responses={200: serializers.ModelList, **_MODEL_ERRORS}, parameters=_RESPONSE_HEADERS)
     def get(self, request):
         return Response({"object": "list", "data": [_model_object(name) for name in serializers.api_models()]})
 
 
 class ModelView(ApiView):
-    @extend_schema(operation_id="retrieveModel", summary="One model", tags=["Models"],
+    @extend_schema(operation_id="retrieveModel", summary="One model", tags=["Models"], description="404 for an unknown model.",
                    responses={200: serializers.ModelObject, 404: _error("No such model."), **_MODEL_ERRORS},
                    parameters=_RESPONSE_HEADERS)
     def get(self, request, model: str):

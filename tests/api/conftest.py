@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import socket
 import threading
@@ -50,15 +51,16 @@ def upload(data: bytes, name="image.png"):
     return SimpleUploadedFile(name, data, content_type="image/png")
 
 
+@functools.lru_cache(maxsize=4)
+def _fake_png(size: int) -> bytes:
+    buf = io.BytesIO()
+    apply_signature(Image.new("RGB", (size, size), (200, 40, 40))).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def fake_runner(request, progress=None):
     """Stands in for the model in tests that are about the API, not the pictures."""
-    im = Image.new("RGB", (request.size, request.size), (200, 40, 40))
-    images = []
-    for _ in range(request.n):
-        buf = io.BytesIO()
-        apply_signature(im).save(buf, "PNG")
-        images.append(buf.getvalue())
-    return GenerationResult(images=images, model="fake-model", seconds=0.0)
+    return GenerationResult(images=[_fake_png(request.size)] * request.n, model="fake-model", seconds=0.0)
 
 
 @pytest.fixture
