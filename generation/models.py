@@ -37,6 +37,19 @@ class Generation(models.Model):
     credits_cost = models.PositiveIntegerField(default=1)
     input_image = models.CharField(max_length=300, blank=True)
     input_mask = models.CharField(max_length=300, blank=True)
+    # The other end of an interpolation: a second image, or a text.
+    input_image2 = models.CharField(max_length=300, blank=True)
+    prompt2 = models.TextField(blank=True)
+    # What the studio made this from: the image edited, varied or blended, and
+    # for an outpainting frame the canvas and where the frame sat on it.
+    parent_image = models.ForeignKey(
+        "GeneratedImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived"
+    )
+    canvas = models.ForeignKey(
+        "OutpaintCanvas", null=True, blank=True, on_delete=models.SET_NULL, related_name="frames"
+    )
+    frame_x = models.IntegerField(null=True, blank=True)
+    frame_y = models.IntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     failure_reason = models.CharField(max_length=500, blank=True)
     progress_stage = models.CharField(max_length=32, blank=True)
@@ -80,9 +93,84 @@ class GeneratedImage(models.Model):
     sha256 = models.CharField(max_length=64)
     hidden = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
+    # Picked among an edit's or an outpainting frame's candidates.
+    kept = models.BooleanField(default=False)
+    favourited_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # A public link works while this is set; revoking clears it.
+    share_token = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     class Meta:
         ordering = ["generation", "index"]
         constraints = [
             models.UniqueConstraint(fields=["generation", "index"], name="image_unique_index")
         ]
+
+    @property
+    def owner_id(self) -> int:
+        return self.generation.owner_id
+
+    @property
+    def is_favourite(self) -> bool:
+        return self.favourited_at is not None
+
+
+class Collection(models.Model):
+    """A named set of a user's images; a public one has a page anyone can open."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    title = models.CharField(max_length=100)
+    is_public = models.BooleanField(default=False)
+    images = models.ManyToManyField(GeneratedImage, through="CollectionItem", related_name="collections")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CollectionItem(models.Model):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    image = models.ForeignKey(GeneratedImage, on_delete=models.CASCADE, related_name="collection_items")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-added_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "image"], name="collection_unique_image")
+        ]
+
+
+class OutpaintCanvas(models.Model):
+    """A growing picture for outpainting, kept server-side so a reload loses nothing.
+
+    The composed RGBA PNG (transparent where nothing is painted yet) lives in
+    storage. Frames are placed in fixed "world" coordinates; the stored PNG's
+    top-left corner sits at (origin_x, origin_y) of that world, so growing the
+    canvas to the left or upwards moves the origin and never the frames.
+    """
+
+    FRAME = 1024  # the generation frame, in canvas pixels
+    MAX_SIDE = 8192
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="canvases")
+    source_image = models.ForeignKey(
+        GeneratedImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="canvases"
+    )
+    storage_key = models.CharField(max_length=300)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    origin_x = models.IntegerField(default=0)
+    origin_y = models.IntegerField(default=0)
+    # The size each frame is generated at (the frame is scaled to FRAME on the canvas).
+    gen_size = models.PositiveIntegerField(default=1024)
+    version = models.PositiveIntegerField(default=1)
+    prompt = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]

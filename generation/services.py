@@ -88,12 +88,17 @@ def submit_generation(
     seed: int | None = None,
     prompt_max: int | None = None,
     idempotency_key: str | None = None,
+    image2: bytes | None = None,
+    prompt2: str = "",
+    links: dict | None = None,
 ) -> Generation:
     """Accept a request: check, charge and enqueue it, or raise SubmitError.
 
     `image` and `mask` are PNG bytes that the caller has already validated
     (moderation.check_upload); they are stored before the transaction and
-    removed again if it does not commit.
+    removed again if it does not commit. `image2`/`prompt2` are the other end
+    of an interpolation; `links` sets the studio's links on the row
+    (`parent_image`, `canvas`, `frame_x`, `frame_y`).
     """
     refusal = user.generation_refusal()
     if refusal:
@@ -105,6 +110,11 @@ def submit_generation(
         raise SubmitError("prompt_required", param="prompt")
     if mode != Generation.Mode.GENERATE and image is None:
         raise SubmitError("image_required", param="image")
+    prompt2 = (prompt2 or "").strip()
+    if mode == Generation.Mode.INTERPOLATE and image2 is None and not prompt2:
+        raise SubmitError("image_required", param="image2")
+    if len(prompt2) > limit:
+        raise SubmitError("prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt2")
     if len(prompt) > limit:
         raise SubmitError("prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt")
     if size not in SIZES:
@@ -117,10 +127,11 @@ def submit_generation(
         if existing:
             return existing
 
-    verdict = moderation.check_prompt(prompt) if prompt else moderation.Verdict(True)
-    if not verdict.allowed:
-        moderation.record_refusal(user, verdict, target="prompt", text=prompt)
-        raise SubmitError("content_policy", verdict.message, param="prompt")
+    for param, text in (("prompt", prompt), ("prompt2", prompt2)):
+        verdict = moderation.check_prompt(text) if text else moderation.Verdict(True)
+        if not verdict.allowed:
+            moderation.record_refusal(user, verdict, target="prompt", text=text)
+            raise SubmitError("content_policy", verdict.message, param=param)
 
     public_id = uuid.uuid4()
     input_keys: dict[str, str] = {}
@@ -129,6 +140,8 @@ def submit_generation(
             input_keys["input_image"] = storage.save_bytes(storage.input_key(user.pk, public_id, "image"), image)
         if mask is not None:
             input_keys["input_mask"] = storage.save_bytes(storage.input_key(user.pk, public_id, "mask"), mask)
+        if image2 is not None:
+            input_keys["input_image2"] = storage.save_bytes(storage.input_key(user.pk, public_id, "image2"), image2)
     except storage.StorageError as e:
         storage.delete_quietly(list(input_keys.values()))
         raise SubmitError("storage_unavailable") from e
@@ -143,6 +156,8 @@ def submit_generation(
                 mode=mode,
                 source=source,
                 prompt=prompt,
+                prompt2=prompt2,
+                **(links or {}),
                 size=size,
                 n=n,
                 seed=seed if seed is not None else secrets.randbelow(2**31),
@@ -210,6 +225,7 @@ def fail_generation(generation: Generation, code: str, *, detail: str = "") -> N
 def _build_request(generation: Generation) -> GenerationRequest:
     image = storage.read_bytes(generation.input_image) if generation.input_image else None
     mask = storage.read_bytes(generation.input_mask) if generation.input_mask else None
+    image2 = storage.read_bytes(generation.input_image2) if generation.input_image2 else None
     return GenerationRequest(
         mode=generation.mode,
         prompt=generation.prompt,
@@ -218,6 +234,8 @@ def _build_request(generation: Generation) -> GenerationRequest:
         seed=generation.seed,
         image=image,
         mask=mask,
+        image2=image2,
+        prompt2=generation.prompt2,
     )
 
 
