@@ -245,3 +245,48 @@ EASEL_API_WAIT_RECHECK_S = env_float("EASEL_API_WAIT_RECHECK_S", 5.0)
 EASEL_API_WAIT_POLL_S = env_float("EASEL_API_WAIT_POLL_S", 0.25)
 EASEL_API_SYNC_CONCURRENCY = env_int("EASEL_API_SYNC_CONCURRENCY", 16)
 # --- end of Images API settings.
+
+# --- Billing (issue 5): Stripe, credit packs, the beat schedule. Variables in docs/env/billing.env.
+STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "").rstrip("/")
+# The "Pay" step confirms server-side with Stripe's test cards; never with a live key.
+STRIPE_TEST_PAYMENTS = env_bool("STRIPE_TEST_PAYMENTS", not STRIPE_SECRET_KEY.startswith("sk_live_"))
+if STRIPE_TEST_PAYMENTS and STRIPE_SECRET_KEY.startswith("sk_live_"):
+    raise RuntimeError("STRIPE_TEST_PAYMENTS=true cannot be used with a live Stripe key")
+
+
+def _credit_packs(entries: list[str]) -> list[dict]:
+    """CREDIT_PACKS is `id:credits:price:currency,...`, e.g. `standard:115:15.00:usd`."""
+    from decimal import Decimal, InvalidOperation
+
+    packs = []
+    for entry in entries:
+        try:
+            pack_id, credits, price, currency = entry.split(":")
+            pack = {"id": pack_id, "credits": int(credits), "price": Decimal(price), "currency": currency.lower()}
+        except (ValueError, InvalidOperation) as e:
+            raise RuntimeError(f"CREDIT_PACKS entry {entry!r} is not id:credits:price:currency") from e
+        if pack["credits"] <= 0 or pack["price"] <= 0 or len(pack["currency"]) != 3:
+            raise RuntimeError(f"CREDIT_PACKS entry {entry!r} needs positive credits and price and a currency code")
+        packs.append(pack)
+    return packs
+
+
+CREDIT_PACKS = _credit_packs(env_list("CREDIT_PACKS", ["standard:115:15.00:usd"]))
+
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = {
+    # Both tasks are idempotent: running them hourly makes a late or missed run harmless.
+    "billing-grant-monthly-credits": {
+        "task": "billing.tasks.grant_monthly_credits",
+        "schedule": crontab(minute=5),
+    },
+    "billing-expire-credit-lots": {
+        "task": "billing.tasks.expire_credit_lots",
+        "schedule": crontab(minute=10),
+    },
+}
+# --- end of billing settings.
