@@ -26,7 +26,7 @@ from django.utils import timezone
 from PIL import Image
 
 from billing import services as billing
-from generation.lib import events, storage
+from generation.lib import events, provenance, storage
 from generation.models import GeneratedImage, Generation
 from gpu_worker.errors import GenerationError as WorkerError
 from gpu_worker.interface import GenerationRequest, GenerationResult
@@ -286,25 +286,45 @@ def process_generation(generation_id: int, runner: Runner) -> str:
     return store_results(generation, result)
 
 
+def _provenance_record(generation: Generation, result: GenerationResult, index: int) -> dict:
+    return {
+        "service": settings.SITE_NAME,
+        "site": settings.SITE_URL,
+        "model": result.model,
+        "created": timezone.now().isoformat(timespec="seconds"),
+        "generation": str(generation.public_id),
+        "index": index,
+        "mode": generation.mode,
+        "account": f"user:{generation.owner_id}",
+        "derived_from_input": bool(generation.input_image),
+    }
+
+
 def store_results(generation: Generation, result: GenerationResult) -> str:
-    """Upload the PNGs (outside any transaction), then record them and finish."""
+    """Check, sign and upload the PNGs (outside any transaction), then record them and finish."""
+    # Every output is checked before anyone can see it; a hit is hidden and flagged.
+    verdicts = [moderation.check_output(png) for png in result.images]
+    if result.images and not any(v.allowed for v in verdicts):
+        for verdict in verdicts:
+            moderation.record_refusal(generation.owner, verdict, target="output", text=generation.prompt, generation=generation)
+        fail_generation(generation, "content_policy")
+        return Generation.Status.FAILED
+
+    try:
+        signed = [provenance.sign_png(png, record=_provenance_record(generation, result, index))
+                  for index, png in enumerate(result.images)]
+    except provenance.ProvenanceError as e:
+        fail_generation(generation, "worker_failed", detail=str(e))
+        return Generation.Status.FAILED
+
     saved: list[tuple[int, str, bytes]] = []
     try:
-        for index, png in enumerate(result.images):
+        for index, png in enumerate(signed):
             key = storage.save_bytes(storage.image_key(generation.owner_id, generation.public_id, index), png)
             saved.append((index, key, png))
     except storage.StorageError as e:
         storage.delete_quietly([key for _, key, _ in saved])
         fail_generation(generation, "storage_failed", detail=str(e))
-        return Generation.Status.FAILED
-
-    # Every output is checked before anyone can see it; a hit is hidden and flagged.
-    verdicts = [moderation.check_output(png) for _, _, png in saved]
-    if saved and not any(v.allowed for v in verdicts):
-        storage.delete_quietly([key for _, key, _ in saved])
-        for verdict in verdicts:
-            moderation.record_refusal(generation.owner, verdict, target="output", text=generation.prompt, generation=generation)
-        fail_generation(generation, "content_policy")
         return Generation.Status.FAILED
 
     with transaction.atomic():
@@ -318,13 +338,20 @@ def store_results(generation: Generation, result: GenerationResult) -> str:
             for (index, key, png), verdict in zip(saved, verdicts, strict=True):
                 with Image.open(io.BytesIO(png)) as im:
                     width, height = im.size
-                GeneratedImage.objects.create(
+                image = GeneratedImage.objects.create(
                     generation=generation, index=index, storage_key=key, width=width, height=height,
                     sha256=hashlib.sha256(png).hexdigest(), hidden=not verdict.allowed,
                 )
+                # The flag names the image, so a moderator's approval can release it.
                 if not verdict.allowed:
                     moderation.record_refusal(
-                        generation.owner, verdict, target="output", text=generation.prompt, generation=generation
+                        generation.owner, verdict, target="output", text=generation.prompt,
+                        generation=generation, image=image,
+                    )
+                elif verdict.details.get("borderline"):
+                    moderation.record_borderline(
+                        generation.owner, verdict, target="output", text=generation.prompt,
+                        generation=generation, image=image,
                     )
     if finished:
         events.publish_finished(generation.public_id, Generation.Status.SUCCEEDED)

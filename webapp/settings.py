@@ -165,6 +165,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# --- Provenance: the keys that sign every stored PNG's C2PA manifest. Empty =
+# a key set generated under EASEL_DATA_DIR/provenance (embedded default).
+PROVENANCE_CERT_FILE = env_str("PROVENANCE_CERT_FILE", "")
+PROVENANCE_KEY_FILE = env_str("PROVENANCE_KEY_FILE", "")
+PROVENANCE_CA_FILE = env_str("PROVENANCE_CA_FILE", "")
+
 # --- Tasks: a real broker, or in-process (a background thread of the web process).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
@@ -290,3 +296,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # --- end of billing settings.
+
+# --- Moderation (issue 6): strikes and the studio upload limit. Variables in docs/env/moderation.env.
+MODERATION_STRIKES_WARN_AT = env_int("MODERATION_STRIKES_WARN_AT", 3)
+MODERATION_STRIKES_SUSPEND_AT = env_int("MODERATION_STRIKES_SUSPEND_AT", 5)
+MODERATION_STRIKES_WINDOW_HOURS = env_int("MODERATION_STRIKES_WINDOW_HOURS", 24 * 30)
+MODERATION_STUDIO_UPLOAD_MAX_BYTES = env_int("MODERATION_STUDIO_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+# --- end of moderation settings.

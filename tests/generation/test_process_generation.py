@@ -36,6 +36,19 @@ def queued(alice):
         return services.submit_generation(alice, prompt="a red circle", size=256)
 
 
+def test_every_stored_image_carries_a_signed_provenance_record(queued):
+    from generation.lib.provenance import verify_png
+
+    services.process_generation(queued.pk, _fake_runner())
+    image = queued.images.get(index=0)
+    with default_storage.open(image.storage_key, "rb") as f:
+        result = verify_png(f.read())
+    assert result.valid, result.reasons
+    assert result.record["generation"] == str(queued.public_id)
+    assert result.record["model"] == "test-model"
+    assert result.record["derived_from_input"] is False
+
+
 def test_it_stores_four_images_and_succeeds(queued, alice):
     status = services.process_generation(queued.pk, _fake_runner())
     queued.refresh_from_db()
@@ -80,9 +93,11 @@ def test_a_second_delivery_of_the_same_task_does_nothing(queued, alice):
     assert GeneratedImage.objects.filter(generation=queued).count() == 4
 
 
-def test_a_task_for_a_deleted_generation_is_a_no_op(queued):
-    pk = queued.pk
-    queued.delete()
+def test_a_task_for_a_deleted_generation_is_a_no_op(alice):
+    # The ledger protects charged generations from deletion, so this one was never charged.
+    generation = Generation.objects.create(owner=alice, prompt="a red circle", size=256, seed=1, credits_cost=0)
+    pk = generation.pk
+    generation.delete()
     runner = mock.Mock()
     assert services.process_generation(pk, runner) == "skipped"
     runner.assert_not_called()
