@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -10,13 +11,24 @@ from django.views.decorators.http import require_POST
 
 from accounts import services
 from accounts.forms import ApiKeyForm, LoginForm, SignupForm
+from accounts.lib import throttle
 from accounts.models import ApiKey
+
+
+def _too_many(request, template: str, context: dict, limit: throttle.Limit):
+    context = {**context, "throttled": True, "retry_minutes": max(1, throttle.seconds_left(limit) // 60)}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(throttle.seconds_left(limit))
+    return response
 
 
 def signup(request):
     if request.user.is_authenticated:
         return redirect("generation:studio")
     form = SignupForm(request.POST or None)
+    limit = throttle.Limit(settings.SIGNUP_RATE_LIMIT, 3600)
+    if request.method == "POST" and not throttle.hit("signup", throttle.client_address(request), limit):
+        return _too_many(request, "accounts/signup.html", {"form": SignupForm()}, limit)
     if request.method == "POST" and form.is_valid():
         user = services.sign_up(form.cleaned_data["email"], form.cleaned_data["password"])
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -58,12 +70,29 @@ class LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
+    def post(self, request, *args, **kwargs):
+        # Per address and per account, so guessing one password from many
+        # machines and many passwords from one machine are both slowed down.
+        limit = throttle.Limit(settings.LOGIN_RATE_LIMIT, 300)
+        email = request.POST.get("username", "")
+        allowed = throttle.hit("login-ip", throttle.client_address(request), limit)
+        allowed = throttle.hit("login-email", email, limit) and allowed
+        if not allowed:
+            return _too_many(request, self.template_name, {"form": self.get_form_class()(request)}, limit)
+        return super().post(request, *args, **kwargs)
+
 
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email/password_reset.txt"
     subject_template_name = "accounts/email/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        limit = throttle.Limit(settings.SIGNUP_RATE_LIMIT, 3600)
+        if not throttle.hit("password-reset", throttle.client_address(request), limit):
+            return _too_many(request, self.template_name, {"form": self.get_form_class()()}, limit)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -21,6 +21,13 @@ def _private_media_dir(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _generous_abuse_limits(settings):
+    """The suite signs in and up from 127.0.0.1 many times; the limits have their own tests."""
+    settings.LOGIN_RATE_LIMIT = 10_000
+    settings.SIGNUP_RATE_LIMIT = 10_000
+
+
+@pytest.fixture(autouse=True)
 def _run_tasks_eagerly(settings):
     """Unit tests run Celery tasks in the test's own thread, after commit.
 
