@@ -495,7 +495,6 @@ def start_purchase(user: User, pack_id: str, *, idempotency_key: str | None = No
     try:
         intent = stripe_gateway.create_payment_intent(
             amount_cents=pack.amount_cents, currency=pack.currency,
-            description=f"Easel: {pack.credits} credits",
             metadata={"easel_user": str(user.pk), "easel_pack": pack.id, "easel_payment": str(payment.public_id)},
             idempotency_key=f"easel-payment-{payment.public_id}",
         )
@@ -746,7 +745,7 @@ def find_ledger_problems() -> dict[int, list[str]]:
         if payment.purchases != expected:
             report(payment.user_id, f"payment {payment.pk} ({payment.status}) granted {payment.purchases} credits, expected {expected}")
     # The balance, recomputed lot by lot, is never negative.
-    for user_id in LedgerEntry.objects.values_list("user_id", flat=True).distinct():
+    for user_id in LedgerEntry.objects.order_by().values_list("user_id", flat=True).distinct():
         balance = get_balance(User(pk=user_id))
         if balance < 0:
             report(user_id, f"balance is negative: {balance}")

@@ -56,15 +56,15 @@ def _plain(obj: Any) -> dict:
 
 
 def create_payment_intent(
-    *, amount_cents: int, currency: str, metadata: dict[str, str], idempotency_key: str, description: str
+    *, amount_cents: int, currency: str, metadata: dict[str, str], idempotency_key: str
 ) -> dict:
+    """A PaymentIntent for the amount. Stripe de-duplicates on `idempotency_key` (localstripe does not)."""
     try:
         intent = _client().v1.payment_intents.create(
             params={
                 "amount": amount_cents,
                 "currency": currency,
                 "metadata": metadata,
-                "description": description,
             },
             options={"idempotency_key": idempotency_key},
         )

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         problems = find_ledger_problems()
         if not problems:
-            accounts = LedgerEntry.objects.values("user_id").distinct().count()
+            accounts = LedgerEntry.objects.order_by().values("user_id").distinct().count()
             self.stdout.write(f"Ledger OK: {accounts} accounts, {LedgerEntry.objects.count()} entries.")
             return
         emails = dict(User.objects.filter(pk__in=problems).values_list("pk", "email"))
