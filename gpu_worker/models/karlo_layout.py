@@ -152,8 +152,8 @@ def save_sd_upscaler_layout(directory: str | Path, *, seed: int = 0) -> Path:
             cross_attention_dim=32, attention_head_dim=8, norm_num_groups=8, num_class_embeds=1000,
         )
         vae = AutoencoderKL(
-            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(8, 8, 8), layers_per_block=1,
-            down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3, norm_num_groups=4,
+            in_channels=3, out_channels=3, latent_channels=4, block_out_channels=(4, 4, 4), layers_per_block=1,
+            down_block_types=("DownEncoderBlock2D",) * 3, up_block_types=("UpDecoderBlock2D",) * 3, norm_num_groups=2,
             scaling_factor=0.08333, mid_block_add_attention=False,
         )
         text = CLIPTextModel(CLIPTextConfig(vocab_size=49408, hidden_size=32, intermediate_size=64, num_hidden_layers=1,

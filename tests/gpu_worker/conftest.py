@@ -1,25 +1,34 @@
 """Fixtures for the model package's tests: tiny seeded cascades built from explicit configs.
 
-These tests need no Django: the two autouse fixtures of tests/conftest.py that
-touch Django settings are replaced here by no-ops, so the folder also runs with
-`-p no:django`.
+These tests need no Django. Run alone with `-p no:django`, the autouse fixtures
+of tests/conftest.py still ask for pytest-django's `settings`; a stand-in that
+accepts any attribute is registered then, so they run as no-ops.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _private_media_dir():
-    """No media files here (overrides the Django fixture of the same name)."""
+class _SettingsStandIn:
+    """Takes any attribute; reads of unset ones give None (no Django in this folder)."""
+
+    def __getattr__(self, name: str) -> Any:
+        return None
 
 
-@pytest.fixture(autouse=True)
-def _run_tasks_eagerly():
-    """No Celery here (overrides the Django fixture of the same name)."""
+class _NoDjangoPlugin:
+    @pytest.fixture
+    def settings(self) -> _SettingsStandIn:
+        return _SettingsStandIn()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not config.pluginmanager.hasplugin("django"):
+        config.pluginmanager.register(_NoDjangoPlugin(), "easel-gpu-worker-no-django")
 
 
 @pytest.fixture(scope="session")
@@ -37,17 +46,24 @@ def tiny_pipeline(tiny_cascade):
 
 
 @pytest.fixture(scope="session")
-def karlo_dir(tmp_path_factory) -> Path:
-    from gpu_worker.models.karlo_layout import save_karlo_layout
+def models_dir(tmp_path_factory) -> Path:
+    """An EASEL_MODELS_DIR holding tiny random models in Karlo's and the x4 upscaler's layouts."""
+    from gpu_worker.models.karlo_layout import save_karlo_layout, save_sd_upscaler_layout
 
-    return save_karlo_layout(tmp_path_factory.mktemp("models") / "karlo-v1-alpha", scale="tiny", seed=0)
+    root = tmp_path_factory.mktemp("models")
+    save_karlo_layout(root / "karlo-v1-alpha", scale="tiny", seed=0)
+    save_sd_upscaler_layout(root / "stable-diffusion-x4-upscaler", seed=0)
+    return root
 
 
 @pytest.fixture(scope="session")
-def upscaler_dir(tmp_path_factory) -> Path:
-    from gpu_worker.models.karlo_layout import save_sd_upscaler_layout
+def karlo_dir(models_dir) -> Path:
+    return models_dir / "karlo-v1-alpha"
 
-    return save_sd_upscaler_layout(tmp_path_factory.mktemp("models") / "stable-diffusion-x4-upscaler", seed=0)
+
+@pytest.fixture(scope="session")
+def upscaler_dir(models_dir) -> Path:
+    return models_dir / "stable-diffusion-x4-upscaler"
 
 
 @pytest.fixture
