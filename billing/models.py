@@ -138,4 +138,4 @@ class Payment(models.Model):
     def amount(self):
         from decimal import Decimal
 
-        return Decimal(self.amount_cents) / 100
+        return (Decimal(self.amount_cents) / 100).quantize(Decimal("0.01"))
