@@ -1,21 +1,25 @@
 """Running Django's sync code (the ORM, storage) from the API's async views.
 
-Django runs an ASGI request's sync code on a thread of its own and keeps that
-thread until the response is sent (asgiref's ThreadSensitiveContext). For a
-call that then waits minutes for a GPU, that is an idle thread per waiting
-call. `run_sync` gives the thread back after each piece of sync work, so a
-waiting call holds a coroutine and a socket, nothing more; the next piece of
-sync work gets a fresh thread.
+Under a real ASGI server, the API's sync work runs on a small pool of threads
+of its own (EASEL_API_SYNC_CONCURRENCY), each keeping its database connection
+from one request to the next. That bounds the database connections a burst of
+calls can open, and spares every request the cost of connecting.
 
-It also bounds how many requests run sync code at once, so that a burst of
-hundreds of calls cannot open hundreds of database connections.
+Django also runs each ASGI request's own sync code (middleware, signals) on a
+thread that it keeps until the response is sent (asgiref's
+ThreadSensitiveContext). For a call that then waits minutes for a GPU, that is
+an idle thread per waiting call; `release_request_thread` lets it end before
+the wait, so a waiting call holds a coroutine and a socket, nothing more.
+
+Outside a real server (the test client, sync callers in async_to_sync) the
+work runs on the caller's own thread, inside its transaction.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
 from asgiref.sync import AsyncToSync, SyncToAsync, sync_to_async
@@ -24,27 +28,61 @@ from django.db import connections
 
 T = TypeVar("T")
 
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
-
-
-def _semaphore() -> asyncio.Semaphore:
-    # One per event loop: the test client runs each request in a loop of its own.
-    loop = asyncio.get_running_loop()
-    semaphore = _slots.get(loop)
-    if semaphore is None:
-        semaphore = _slots[loop] = asyncio.Semaphore(settings.EASEL_API_SYNC_CONCURRENCY)
-    return semaphore
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+_pool_connections: list = []
 
 
 def under_asgi_server() -> bool:
-    """True under a real ASGI server; False inside async_to_sync (the test client, sync callers).
-
-    Inside async_to_sync the sync code runs on the caller's own thread (and, in
-    tests, inside its database transaction), which must be left alone.
-    """
+    """True under a real ASGI server; False inside async_to_sync (the test client, sync callers)."""
     if getattr(AsyncToSync.executors, "current", None) is not None:
         return False
     return SyncToAsync.thread_sensitive_context.get(None) is not None
+
+
+def _api_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(
+                max_workers=settings.EASEL_API_SYNC_CONCURRENCY, thread_name_prefix="easel-api"
+            )
+        return _executor
+
+
+def _keep_or_close(conn) -> None:
+    """Django's close_if_unusable_or_obsolete, without the age limit: these threads reuse their connection."""
+    if conn.connection is None:
+        return
+    if conn.in_atomic_block or conn.get_autocommit() != conn.settings_dict["AUTOCOMMIT"]:
+        conn.close()
+    elif conn.errors_occurred:
+        if conn.is_usable():
+            conn.errors_occurred = False
+        else:
+            conn.close()
+
+
+def _in_pool_thread(fn: Callable[..., T], *args, **kwargs) -> T:
+    for conn in connections.all(initialized_only=True):
+        _keep_or_close(conn)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        for conn in connections.all(initialized_only=True):
+            _keep_or_close(conn)
+            if conn not in _pool_connections:
+                _pool_connections.append(conn)
+
+
+def close_pool_connections() -> None:
+    """Close the pool threads' database connections (when a server stops, or before a test database is dropped)."""
+    for conn in list(_pool_connections):
+        raw = conn.connection
+        if raw is not None:
+            # The wrapper belongs to its pool thread; the driver's connection may be closed from any thread.
+            raw.close()
+    _pool_connections.clear()
 
 
 def _close_connections() -> None:
@@ -53,7 +91,7 @@ def _close_connections() -> None:
 
 
 async def release_request_thread() -> None:
-    """Close this request's database connections and let its thread end."""
+    """Close the connections of this request's own thread, and let the thread end."""
     if not under_asgi_server():
         return
     context = SyncToAsync.thread_sensitive_context.get(None)
@@ -65,11 +103,8 @@ async def release_request_thread() -> None:
         executor.shutdown(wait=False)
 
 
-async def run_sync(fn: Callable[..., T], *args, release: bool = True, **kwargs) -> T:
-    """Run `fn` on this request's thread, then (with `release`) give the thread back."""
-    async with _semaphore():
-        try:
-            return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
-        finally:
-            if release:
-                await release_request_thread()
+async def run_sync(fn: Callable[..., T], *args, **kwargs) -> T:
+    """Run `fn` on the API's thread pool (under ASGI) or on the caller's thread (otherwise)."""
+    if not under_asgi_server():
+        return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
+    return await sync_to_async(_in_pool_thread, thread_sensitive=False, executor=_api_executor())(fn, *args, **kwargs)

@@ -32,7 +32,7 @@ from generation import services
 from generation.api import errors, ratelimit, serializers, uploads, waiting
 from generation.api.auth import ApiKeyAuthentication
 from generation.api.errors import ApiError
-from generation.api.threads import run_sync
+from generation.api.threads import release_request_thread, run_sync
 from generation.lib import storage
 from generation.models import Generation
 
@@ -102,8 +102,7 @@ class PendingImages(Response):
         await waiting.wait_until_finished(
             self.generation.public_id, timeout=settings.EASEL_API_WAIT_TIMEOUT_S, listener=listener
         )
-        # The last piece of sync work: the thread it runs on also sends the response.
-        await run_sync(self._fill, release=False)
+        await run_sync(self._fill)
 
     def _fill(self) -> None:
         generation = Generation.objects.get(pk=self.generation.pk)
@@ -142,6 +141,7 @@ def async_images_view(view_class):
         listener = await waiting.start_listening()
         response = await run_sync(sync_view, request, *args, **kwargs)
         if isinstance(response, PendingImages):
+            await release_request_thread()
             await response.complete(listener)
         return response
 

@@ -101,12 +101,15 @@ class _ServerThread(threading.Thread):
             time.sleep(0.02)
 
     def stop(self):
+        from generation.api.threads import close_pool_connections
+
         self.server.should_exit = True
         self.join(timeout=10)
+        close_pool_connections()
 
 
 @pytest.fixture(scope="session")
-def asgi_server():
+def asgi_server(django_db_setup):
     """Easel under uvicorn, in a thread of this process, on a free loopback port.
 
     Being in this process, it sees the test database and every `settings` override.
@@ -138,7 +141,7 @@ def openai_client(live, alice_key):
 
 
 @pytest.fixture
-def gpu_worker(real_worker, settings):
+def gpu_worker(real_worker, settings):  # noqa: F811 - the imported fixture
     """The real Celery worker (tests/e2e/conftest.py), sharing storage with this process.
 
     With local storage the autouse fixture gives each test a private media
