@@ -172,7 +172,9 @@ def sign_png(png: bytes, *, record: dict) -> bytes:
         "title": f"{record.get('generation', 'image')}.png",
         "assertions": [
             {"label": "c2pa.actions", "data": {"actions": [{
-                "action": "c2pa.edited" if derived else "c2pa.created",
+                # C2PA requires the first action to be "created" or "opened"; an edit of
+                # an input says so through its digital source type (composite).
+                "action": "c2pa.created",
                 "digitalSourceType": COMPOSITE_MEDIA if derived else TRAINED_MEDIA,
                 "softwareAgent": {"name": str(record.get("model", "unknown"))},
             }]}},
