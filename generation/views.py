@@ -131,7 +131,7 @@ def home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def studio(request):
-    form = PromptForm(request.POST or None)
+    form = PromptForm(request.POST if request.method == "POST" else None)
     error = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -335,7 +335,7 @@ def keep(request, public_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def upload_variations(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(request.POST, request.FILES) if request.method == "POST" else UploadForm()
     error = None
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["image"]
@@ -355,7 +355,7 @@ def upload_variations(request):
 @require_http_methods(["GET", "POST"])
 def interpolate(request, public_id):
     image = _get_image_for_user(request.user, public_id)
-    form = InterpolateForm(request.POST or None)
+    form = InterpolateForm(request.POST if request.method == "POST" else None)
     error = None
     if request.method == "POST" and form.is_valid():
         other = form.cleaned_data["other"]
@@ -465,7 +465,7 @@ def canvas_export(request, public_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def collections(request):
-    form = CollectionForm(request.POST or None)
+    form = CollectionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         collection = studio_services.create_collection(
             request.user, title=form.cleaned_data["title"], is_public=form.cleaned_data["is_public"]

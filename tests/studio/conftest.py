@@ -22,7 +22,7 @@ def png(size=(64, 64), colour=(30, 120, 200, 255), *, transparent_box=None) -> b
     return buffer.getvalue()
 
 
-def finished_generation(user, *, prompt="a red circle", n=4, size=64, mode=Generation.Mode.GENERATE, **fields) -> Generation:
+def finished_generation(user, *, prompt="a red circle", n=4, size=256, mode=Generation.Mode.GENERATE, **fields) -> Generation:
     """A succeeded generation whose images are really in storage."""
     generation = Generation.objects.create(
         owner=user, prompt=prompt, n=n, size=size, seed=1, mode=mode, status=Generation.Status.SUCCEEDED,
