@@ -117,6 +117,25 @@ def image_sets():
         if arr.ndim == 3 and arr.shape[2] == 4:
             arr = arr[:, :, :3]
         yield f"sample_{name}", is_face, png(arr)
+    # Harder non-faces: square crops of the sample photos at three scales (textures,
+    # coins, text, a cat's face), where a cascade is most tempted.
+    for name in ["coffee", "chelsea", "rocket", "horse", "coins", "moon", "page", "text", "clock",
+                 "immunohistochemistry", "hubble_deep_field", "retina", "grass", "gravel", "brick",
+                 "cell", "colorwheel", "logo", "motorcycle_left", "cat"]:
+        try:
+            arr = getattr(data, name)()
+        except Exception:  # noqa: BLE001
+            continue
+        if arr.dtype != np.uint8:
+            arr = (np.clip(arr, 0, 1) * 255).astype("uint8") if arr.max() <= 1 else arr.astype("uint8")
+        if arr.ndim == 2:
+            arr = np.stack([arr] * 3, -1)
+        arr = arr[:, :, :3]
+        h, w = arr.shape[:2]
+        for frac in (1.0, 0.6, 0.35):
+            s = int(min(h, w) * frac)
+            for y, x in {(0, 0), (h - s, w - s), ((h - s) // 2, (w - s) // 2), (0, w - s)}:
+                yield f"crop_{name}_{frac}_{y}_{x}", False, png(np.ascontiguousarray(arr[y : y + s, x : x + s]))
     # Drawn images, like the bundled model's world: shapes on plain and gradient backgrounds.
     rng = np.random.default_rng(0)
     for i in range(40):

@@ -114,7 +114,13 @@ def tokenize(text: str) -> list[Token]:
             run.append(piece)
             continue
         if len(run) >= 3:
-            merged.append("".join(run))
+            # "a n u d e": the article before a spelled-out word joins the run;
+            # the word without it is kept as another form.
+            if run[0] in "ai" and len(run) >= 4:
+                merged.append(run[0])
+                merged.append("".join(run[1:]) + "\x01" + "".join(run))
+            else:
+                merged.append("".join(run))
         else:
             merged.extend(run)
         run = []
@@ -130,7 +136,11 @@ def tokenize(text: str) -> list[Token]:
                 last = tokens[-1]
                 tokens[-1] = Token(last.text, last.forms + _forms(piece[1:]))
             continue
-        forms = _forms(piece)
+        if "\x01" in piece:
+            word, whole = piece.split("\x01")
+            forms = _forms(word) + _forms(whole)
+        else:
+            forms = _forms(piece)
         tokens.append(Token(forms[0], forms))
     return tokens
 

@@ -1,0 +1,56 @@
+"""Simple tricks do not get a refused prompt through: the text is normalised first."""
+
+import pytest
+
+from moderation.lib.normalize import normalize
+from moderation.services import check_prompt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "trick,prompt",
+    [
+        ("upper case", "A NUDE WOMAN"),
+        ("fullwidth forms (NFKC)", "a ｎｕｄｅ woman"),
+        ("Cyrillic look-alikes", "a nаkеd woman"),  # а and е are Cyrillic
+        ("Greek look-alikes", "a nακed woman"),
+        ("accents", "a nüdé woman"),
+        ("zero-width space", "a nu\u200bde woman"),
+        ("zero-width joiner", "a na\u200dked woman"),
+        ("soft hyphen", "a nu\u00adde woman"),
+        ("dots between letters", "a n.u.d.e woman"),
+        ("hyphens between letters", "a n-u-d-e woman"),
+        ("underscores between letters", "a n_u_d_e woman"),
+        ("spaced letters", "a n u d e woman"),
+        ("separator inside the word", "a nu-de woman"),
+        ("leetspeak digits", "a nud3 woman"),
+        ("leetspeak symbols", "a n@ked woman"),
+        ("leetspeak one as l", "a p0rn 1ady"),
+        ("stretched letters", "a nuuuuude woman"),
+        ("mixed", "a Ｎ.Ü.Ｄ.3 woman"),
+    ],
+)
+def test_it_sees_through(trick, prompt):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed, trick
+    assert verdict.category == "sexual"
+
+
+@pytest.mark.parametrize(
+    "prompt,category",
+    [
+        ("k1ll1ng a man with an axe", "violence"),
+        ("s u i c i d e", "self_harm"),
+        ("ｓｗａｓｔｉｋａ drawing", "hate"),
+        ("c0caine lines on a mirror", "illegal"),
+        ("D0nald Trump", "public_figure"),
+        ("ЕLON MUSK", "public_figure"),  # Cyrillic Е
+    ],
+)
+def test_tricks_work_in_every_category(prompt, category):
+    assert check_prompt(prompt).category == category
+
+
+def test_normalize_folds_to_plain_words():
+    assert normalize("Ｎ.Ü.Ｄ.Ｅ  Scunthorpe’s") == "nude scunthorpe"

@@ -1,0 +1,52 @@
+"""Ordinary words that contain or resemble a refused term are not refused."""
+
+import pytest
+
+from moderation.services import check_prompt
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Scunthorpe town centre on a rainy day",
+        "a cocktail with a cherry on top",
+        "a killer whale jumping out of the water",
+        "a naked mole rat eating a carrot",
+        "shooting stars over the desert",
+        "an assassin bug on a leaf, macro photo",
+        "a bloody mary with celery",
+        "a murder of crows on a fence",
+        "Sussex countryside in spring",
+        "a blue tit on a branch",
+        "a sperm whale deep in the ocean",
+        "a therapist's office with a couch",
+        "Penistone railway station",
+        "a photo shoot in a studio",
+        "a basketball player shooting hoops",
+        "a Gore-Tex jacket on a hiker",
+        "a crack in the wall with ivy",
+        "a surgeon in an operating room",
+        "Albert Einstein's desk",
+        "a brutalist concrete building",
+        "a stable with horses",
+        "a stealthy cat in the grass",
+        "a robot walking in a bank",
+        "a trump card on a green table",
+        "chicken breast on the grill",
+        "a nude-colored lipstick",
+        "a lingerie store window display",
+        "a heist movie poster",
+        "a raccoon stealing a donut",
+        "a black woman reading a book in a library",
+        "a gay couple on their wedding day",
+        "a Jewish wedding with dancing",
+        "alien abduction of a cow, cartoon",
+        "a boy kicking a ball to his sister",
+        "a portrait of a woman, shot on 35mm film",
+    ],
+)
+def test_it_allows(prompt):
+    verdict = check_prompt(prompt)
+    assert verdict.allowed, verdict.details

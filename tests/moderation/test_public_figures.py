@@ -1,0 +1,70 @@
+"""Real public figures are refused by name, short form, misspelling or possessive; fiction is not."""
+
+import pytest
+
+from moderation.models import PublicFigure
+from moderation.services import check_prompt
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_seeded_list_is_large_and_varied():
+    figures = PublicFigure.objects.filter(active=True)
+    assert figures.count() >= 1000
+    assert figures.values("country").distinct().count() >= 80
+    kinds = set(figures.values_list("kind", flat=True))
+    assert {"politician", "royal", "religious", "celebrity", "athlete", "business"} <= kinds
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("Vladimir Putin riding a horse", "Vladimir Putin"),
+        ("vladimir putin riding a horse", "Vladimir Putin"),
+        ("putin riding a horse", "Vladimir Putin"),
+        ("Barak Obama smiling", "Barack Obama"),
+        ("Angela Merkle at a table", "Angela Merkel"),
+        ("Tayler Swift concert", "Taylor Swift"),
+        ("Obama's birthday party", "Barack Obama"),
+        ("Bezos's yacht", "Jeff Bezos"),
+        ("Kylian Mbapé running", "Kylian Mbappe"),
+        ("Zelenskyy shaking hands", "Volodymyr Zelensky"),
+        ("the Dalai Lama meditating", "Dalai Lama"),
+        ("Pope Francis in a puffer jacket", "Pope Francis"),
+        ("Shah Rukh Khan in a movie scene", "Shah Rukh Khan"),
+    ],
+)
+def test_it_refuses_a_public_figure(prompt, name):
+    verdict = check_prompt(prompt)
+    assert verdict.category == "public_figure"
+    assert verdict.details["name"] == name
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Harry Potter casting a spell",
+        "Sherlock Holmes smoking a pipe in London",
+        "Darth Vader playing the piano",
+        "a painting in the style of Van Gogh",
+        "a surreal melting clock in the style of Salvador Dali",
+        "a woodblock print in the style of Hokusai",
+        "a self portrait in the style of Frida Kahlo",
+        "Rose Garden Park at dawn",
+        "Victoria Falls from above",
+        "a surgeon in an operating room",
+    ],
+)
+def test_fictional_characters_and_long_dead_artists_are_allowed(prompt):
+    assert check_prompt(prompt).allowed
+
+
+def test_a_name_not_on_the_list_is_detected():
+    verdict = check_prompt("a portrait of Emma Kowalski at the beach")
+    assert verdict.category == "public_figure"
+    assert verdict.details["check"] == "name_detector"
+
+
+def test_a_common_word_one_letter_from_a_short_surname_is_not_a_name():
+    # "Biden" and "bidet" differ by one letter; short names are never matched loosely.
+    assert check_prompt("a bidet in a marble bathroom").allowed
