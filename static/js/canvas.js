@@ -43,6 +43,9 @@
     place(frameEl, frame.x, frame.y, F, F);
     place(layer, frame.x, frame.y, F, F);
     world.style.transform = "translate(" + view.x + "px," + view.y + "px) scale(" + view.z + ")";
+    // The frame's outline and label keep the same size on screen at any zoom.
+    frameEl.style.borderWidth = (3 / view.z) + "px";
+    frameEl.style.setProperty("--label-scale", String(1 / view.z));
     zoomLabel.textContent = Math.round(view.z * 100) + "%";
     frameEl.setAttribute("aria-valuetext", "frame at " + (frame.x - st.origin_x) + ", " + (frame.y - st.origin_y) + " from the picture's top-left corner");
     frameEl.classList.toggle("locked", locked);

@@ -32,6 +32,7 @@
   canvas.width = W; canvas.height = H;
   var image = new Image();
   var strokes = [], redo = [], current = null;
+  var showingOriginal = false;  // "Show the original": the image as it was, before erasing
 
   function scale() { return W / canvas.getBoundingClientRect().width; }
 
@@ -54,7 +55,7 @@
     ctx.globalCompositeOperation = "source-over";
     ctx.clearRect(0, 0, W, H);
     if (image.complete && image.naturalWidth) ctx.drawImage(image, 0, 0, W, H);
-    strokes.forEach(function (s) { drawStroke(ctx, s); });
+    if (!showingOriginal) strokes.forEach(function (s) { drawStroke(ctx, s); });
     if (current) drawStroke(ctx, current);
     undoButton.disabled = !strokes.length;
     redoButton.disabled = !redo.length;
@@ -159,6 +160,10 @@
 
   function closePanel() {
     panel.hidden = true;
+    showingOriginal = false;
+    compareButton.setAttribute("aria-pressed", "false");
+    compareButton.textContent = "Show the original";
+    redraw();
     candidateView.hidden = true;
     stage.classList.remove("reviewing");
   }
@@ -168,6 +173,8 @@
     compareButton.setAttribute("aria-pressed", on ? "true" : "false");
     compareButton.textContent = on ? "Show the candidate" : "Show the original";
     candidateView.hidden = on;
+    showingOriginal = on;
+    redraw();
   });
   keepButton.addEventListener("click", function () {
     var im = strip.selected();

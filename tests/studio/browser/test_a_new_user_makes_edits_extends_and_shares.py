@@ -118,7 +118,7 @@ def test_a_new_user_goes_from_a_prompt_to_an_edit_an_extension_variations_and_a_
     canvas = OutpaintCanvas.objects.get()
     assert (canvas.width, canvas.height, canvas.origin_x) == (512 + 128 + 1024, 1024, 0)
     shot(page, "outpaint-grown", full_page=False)
-    exported = page.request.get(page.get_attribute("#export-button", "href"))
+    exported = page.request.get(base + page.get_attribute("#export-button", "href"))
     assert exported.ok
     assert Image.open(io.BytesIO(exported.body())).size == (1664, 1024)
     page.reload()  # the canvas is kept on the server
