@@ -29,6 +29,11 @@ class CreditLot(models.Model):
     payment = models.OneToOneField(
         "billing.Payment", null=True, blank=True, on_delete=models.PROTECT, related_name="lot"
     )
+    # A cache of the sum of this lot's entries, written in the same transaction
+    # as each entry (billing.services._add_entry) so reading a balance costs one
+    # small query whatever the ledger's length. check_ledger compares it with
+    # the rows, and the rows win.
+    cached_remaining = models.IntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
@@ -42,6 +47,9 @@ class CreditLot(models.Model):
 
 class LedgerEntryQuerySet(models.QuerySet):
     def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("Ledger entries are append-only: write a new entry instead.")
+
+    def delete(self):  # type: ignore[override]
         raise TypeError("Ledger entries are append-only: write a new entry instead.")
 
 

@@ -98,19 +98,25 @@ class LotBalance:
 def lot_balances(user: User, *, at: datetime | None = None) -> list[LotBalance]:
     """Unexpired lots with credits left, those that expire first first."""
     at = at or timezone.now()
-    lots = (
-        CreditLot.objects.filter(user_id=user.pk, expires_at__gt=at)
-        .annotate(remaining=Coalesce(Sum("entries__amount"), 0))
-        .filter(remaining__gt=0)
-        .order_by("expires_at", "id")
+    lots = CreditLot.objects.filter(user_id=user.pk, expires_at__gt=at, cached_remaining__gt=0).order_by(
+        "expires_at", "id"
     )
-    return [LotBalance(lot, lot.remaining) for lot in lots]
+    return [LotBalance(lot, lot.cached_remaining) for lot in lots]
 
 
 def get_balance(user: User, *, at: datetime | None = None) -> int:
-    """Credits that can be spent now: the remainders of unexpired lots (one query)."""
+    """Credits that can be spent now: the remainders of unexpired lots (one small query)."""
     at = at or timezone.now()
-    total = LedgerEntry.objects.filter(user_id=user.pk, lot__expires_at__gt=at).aggregate(
+    total = CreditLot.objects.filter(user_id=user.pk, expires_at__gt=at).aggregate(
+        total=Coalesce(Sum("cached_remaining"), 0)
+    )["total"]
+    return int(total)
+
+
+def ledger_balance(user_id: int, *, at: datetime | None = None) -> int:
+    """The balance recomputed from the rows alone, ignoring the cache (for checks)."""
+    at = at or timezone.now()
+    total = LedgerEntry.objects.filter(user_id=user_id, lot__expires_at__gt=at).aggregate(
         total=Coalesce(Sum("amount"), 0)
     )["total"]
     return int(total)
@@ -133,6 +139,14 @@ def _lot_remaining(lot_id: int) -> int:
     return int(
         LedgerEntry.objects.filter(lot_id=lot_id).aggregate(total=Coalesce(Sum("amount"), 0))["total"]
     )
+
+
+def _add_entry(**fields) -> LedgerEntry:
+    """Append a ledger row and keep its lot's cached remainder in step, in the same transaction."""
+    entry = LedgerEntry.objects.create(**fields)
+    if entry.lot_id is not None:
+        CreditLot.objects.filter(pk=entry.lot_id).update(cached_remaining=F("cached_remaining") + entry.amount)
+    return entry
 
 
 def _lock_account(user_id: int) -> User:
@@ -172,7 +186,7 @@ def _grant(
             lot = CreditLot.objects.create(
                 user_id=user.pk, source=source, amount=amount, expires_at=expires_at, payment=payment
             )
-            entry = LedgerEntry.objects.create(
+            entry = _add_entry(
                 user_id=user.pk, amount=amount, kind=kind, lot=lot, reason=reason[:500],
                 idempotency_key=idempotency_key, actor=actor, payment=payment,
             )
@@ -190,11 +204,11 @@ def _repay_debt_from(lot: CreditLot, user: User) -> None:
         return
     take = min(debt, lot.amount)
     reason = "Repays credits owed for a refunded or disputed purchase"
-    LedgerEntry.objects.create(
+    _add_entry(
         user_id=user.pk, amount=-take, kind=LedgerEntry.Kind.DEBT_REPAYMENT, lot=lot, reason=reason,
         idempotency_key=f"debt-repayment:lot{lot.pk}:draw",
     )
-    LedgerEntry.objects.create(
+    _add_entry(
         user_id=user.pk, amount=take, kind=LedgerEntry.Kind.DEBT_REPAYMENT, lot=None, reason=reason,
         idempotency_key=f"debt-repayment:lot{lot.pk}:settle",
     )
@@ -341,7 +355,7 @@ def _draw(user: User, balances: list[LotBalance], amount: int, *, kind: str, rea
         if left == 0:
             break
         take = min(left, b.remaining)
-        rows.append(LedgerEntry.objects.create(
+        rows.append(_add_entry(
             user_id=user.pk, amount=-take, kind=kind, lot=b.lot, generation=generation,
             reason=reason[:500], actor=actor, idempotency_key=f"{key_prefix}:lot{b.lot.pk}",
         ))
@@ -392,7 +406,7 @@ def refund_generation(generation, *, reason: str) -> int:
             key = f"refund:{spend.idempotency_key}"
             if LedgerEntry.objects.filter(idempotency_key=key).exists():
                 continue
-            LedgerEntry.objects.create(
+            _add_entry(
                 user_id=generation.owner_id, amount=-spend.amount, kind=LedgerEntry.Kind.REFUND,
                 lot=spend.lot, generation=generation, reason=(reason or "Refund")[:500], idempotency_key=key,
             )
@@ -412,7 +426,7 @@ def _write_off(lot: CreditLot) -> int:
         return 0
     # The key names the lot's last row, so a lot refilled by a late refund can expire again.
     last = LedgerEntry.objects.filter(lot_id=lot.pk).order_by("-id").values_list("id", flat=True).first()
-    LedgerEntry.objects.create(
+    _add_entry(
         user_id=lot.user_id, amount=-remaining, kind=LedgerEntry.Kind.EXPIRY, lot=lot,
         reason=f"{lot.get_source_display()} credits expired on {lot.expires_at:%d %b %Y}",
         idempotency_key=f"expiry:lot{lot.pk}:after{last}",
@@ -631,13 +645,13 @@ def _apply_reversal(payment: Payment) -> int:
     unspent = max(0, _lot_remaining(lot.pk)) if lot.expires_at > timezone.now() else 0
     clawed = min(delta, unspent)
     if clawed:
-        LedgerEntry.objects.create(
+        _add_entry(
             user_id=payment.user_id, amount=-clawed, kind=LedgerEntry.Kind.CLAWBACK, lot=lot, payment=payment,
             reason=f"Payment {why}: unspent credits taken back", idempotency_key=f"clawback:{payment.pk}:to{target}",
         )
     owed = delta - clawed
     if owed:
-        LedgerEntry.objects.create(
+        _add_entry(
             user_id=payment.user_id, amount=-owed, kind=LedgerEntry.Kind.DEBT, lot=None, payment=payment,
             reason=f"Payment {why}: credits already spent are owed", idempotency_key=f"debt:{payment.pk}:to{target}",
         )
@@ -692,6 +706,18 @@ _CREATING_KINDS = [
 ]
 
 
+def repair_lot_caches() -> int:
+    """Set every lot's cached remainder to what its rows say. Returns how many were wrong."""
+    wrong = 0
+    for lot in CreditLot.objects.annotate(remaining=Coalesce(Sum("entries__amount"), 0)):
+        if lot.cached_remaining != lot.remaining:
+            with transaction.atomic():
+                _lock_account(lot.user_id)
+                CreditLot.objects.filter(pk=lot.pk).update(cached_remaining=_lot_remaining(lot.pk))
+            wrong += 1
+    return wrong
+
+
 def find_ledger_problems() -> dict[int, list[str]]:
     """Recompute every balance from the rows and check the invariants. {user id: [problems]}."""
     problems: dict[int, list[str]] = {}
@@ -717,6 +743,8 @@ def find_ledger_problems() -> dict[int, list[str]]:
             report(lot.user_id, f"lot {lot.pk} of {lot.amount} was created by rows totalling {lot.created_total}")
         if lot.remaining > lot.amount:
             report(lot.user_id, f"lot {lot.pk} holds {lot.remaining}, more than its {lot.amount}")
+        if lot.cached_remaining != lot.remaining:
+            report(lot.user_id, f"lot {lot.pk} caches {lot.cached_remaining} but its rows hold {lot.remaining}")
     for e in LedgerEntry.objects.filter(lot__isnull=False).exclude(lot__user_id=F("user_id")):
         report(e.user_id, f"entry {e.pk} draws on another account's lot {e.lot_id}")
     # Debt is never negative (more repaid than owed).
@@ -746,7 +774,7 @@ def find_ledger_problems() -> dict[int, list[str]]:
             report(payment.user_id, f"payment {payment.pk} ({payment.status}) granted {payment.purchases} credits, expected {expected}")
     # The balance, recomputed lot by lot, is never negative.
     for user_id in LedgerEntry.objects.order_by().values_list("user_id", flat=True).distinct():
-        balance = get_balance(User(pk=user_id))
+        balance = ledger_balance(user_id)
         if balance < 0:
             report(user_id, f"balance is negative: {balance}")
     return problems

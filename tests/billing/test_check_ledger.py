@@ -67,4 +67,17 @@ def test_ledger_rows_cannot_be_edited_or_deleted(alice):
         entry.delete()
     with pytest.raises(TypeError):
         LedgerEntry.objects.filter(user=alice).update(amount=5000)
+    with pytest.raises(TypeError):
+        LedgerEntry.objects.filter(user=alice).delete()
+    assert services.get_balance(alice) == 50
+
+
+@pytest.mark.corrupts_ledger
+def test_a_cached_remainder_that_disagrees_with_the_rows_is_reported_and_repaired(alice):
+    lot = CreditLot.objects.get(user=alice)
+    CreditLot.objects.filter(pk=lot.pk).update(cached_remaining=500)
+    assert any("caches 500 but its rows hold 50" in p for p in services.find_ledger_problems()[alice.pk])
+    out = io.StringIO()
+    call_command("check_ledger", "--repair-cache", stdout=out)
+    assert "Repaired the cached remainder of 1 lot(s)." in out.getvalue()
     assert services.get_balance(alice) == 50
