@@ -19,8 +19,8 @@ def flag(alice):
 @pytest.fixture
 def output_flag(alice):
     from generation import services
-    from generation.models import GeneratedImage
     from generation.lib import storage
+    from generation.models import GeneratedImage
 
     with mock.patch("generation.dispatch.enqueue"):
         gen = services.submit_generation(alice, prompt="a sunny beach", size=256)

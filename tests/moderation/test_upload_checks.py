@@ -6,7 +6,6 @@ import zlib
 from unittest import mock
 
 import numpy as np
-import pytest
 from PIL import Image
 
 from moderation.services import check_upload
