@@ -99,3 +99,15 @@ def test_grants_and_spends_racing_keep_every_credit():
     spent = sum(isinstance(r, Generation) for r in results)
     assert services.get_balance(alice) == 5 + 10 - spent
     assert timezone.now() + timedelta(days=300) < services.lot_balances(alice)[-1].lot.expires_at
+
+
+def test_the_monthly_grant_run_twice_at_once_grants_once():
+    from datetime import UTC, datetime
+
+    carol = make_user("carol@example.com", credits=0)
+    carol.email_verified_at = timezone.now() - timedelta(days=90)
+    carol.save(update_fields=["email_verified_at"])
+    when = datetime(2026, 12, 1, 0, 5, tzinfo=UTC)
+    results = _race(6, lambda i: services.grant_monthly_credits_to_all(now=when))
+    assert sorted(results) == [0, 0, 0, 0, 0, 1]
+    assert LedgerEntry.objects.filter(user=carol, kind=LedgerEntry.Kind.MONTHLY_GRANT).count() == 1
