@@ -99,7 +99,7 @@ class Stack:
         subprocess.run([PY, "-m", "celery", "-A", "scripts.bench_worker", "purge", "-f", "-Q", "gpu"], **run)
         worker_log = self.logs / "worker.log"
         self.procs.append(subprocess.Popen(
-            [PY, "-m", "celery", "-A", "scripts.bench_worker", "worker", "-Q", "gpu", "-c", "1", "--pool=solo",
+            [PY, "-m", "celery", "-A", "scripts.bench_worker", "worker", "-Q", "gpu", "-c", "4", "--pool=threads",
              "-n", f"bench-{os.getpid()}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
             env=self.env, cwd=ROOT, stdout=open(worker_log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
         ))
@@ -118,7 +118,9 @@ class Stack:
         import psutil
 
         p = psutil.Process(self.web.pid)
-        return {"rss_mb": p.memory_info().rss / 2**20, "threads": p.num_threads(), "fds": p.num_fds()}
+        cpu = p.cpu_times()
+        return {"rss_mb": p.memory_info().rss / 2**20, "threads": p.num_threads(), "fds": p.num_fds(),
+                "cpu_s": cpu.user + cpu.system}
 
     def stop(self) -> None:
         import signal
@@ -195,8 +197,11 @@ def run(args) -> str:
         from scripts.bench_worker import HELD_LIST, stub_runner
 
         base = f"http://127.0.0.1:{stack.port}"
+        load_before = os.getloadavg()[0]
         asyncio.run(_calls(base, key, _prompts("warm", 50), 8))
+        cpu_before = stack.web_stats()["cpu_s"]
         sequential = _summary(asyncio.run(_calls(base, key, _prompts("seq", args.requests), 1)))
+        cpu_per_call_ms = (stack.web_stats()["cpu_s"] - cpu_before) / args.requests * 1000
         concurrent = _summary(asyncio.run(_calls(base, key, _prompts("conc", args.requests * 3), args.concurrency)))
         before = stack.web_stats()
 
@@ -229,6 +234,7 @@ def run(args) -> str:
         accepted_s, during, during_after, beside, held_results, processing_s, last_s = asyncio.run(hold_phase())
         beside_summary = _summary(beside)
         after = stack.web_stats()
+        load_after = os.getloadavg()[0]
     finally:
         stack.stop()
 
@@ -240,12 +246,16 @@ def run(args) -> str:
         f"--concurrency {args.concurrency} --in-flight {args.in_flight}` on {os.cpu_count()} CPU cores "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}: one uvicorn process "
         "(uvloop, httptools), PostgreSQL and Redis on loopback, local file storage, and a stand-in GPU worker "
-        "(`scripts/bench_worker.py`) that returns stored PNGs at once — the model and the output check are taken "
+        "(`scripts/bench_worker.py`, 4 threads) that returns stored PNGs at once — the model and the output check are taken "
         "out. The load comes from another process (aiohttp). Each call is `POST /v1/images/generations` "
         '`{"prompt": …, "size": "256x256"}` (n=1, url).',
         "",
         "*Overhead* = the call's latency minus the worker's own time on the generation (claim to finish, from the "
         "database): authentication, rate limit, validation, charging, queueing, the wake-up, signing the URL.",
+        "",
+        f"The machine's load average was {load_before:.1f} at the start and {load_after:.1f} at the end (other "
+        f"work shared its {os.cpu_count()} cores); latencies scale with that. The web process's own CPU time per "
+        f"call, which does not, was **{cpu_per_call_ms:.1f} ms** (sequential calls).",
         "",
         "| load | calls | p50 latency | p99 latency | p50 overhead | p99 overhead |",
         "|---|---|---|---|---|---|",

@@ -6,7 +6,7 @@ API and its plumbing. A generation whose prompt starts with "hold" is parked:
 its id goes to a Redis list and the benchmark finishes it later, which is how
 it keeps hundreds of API calls waiting at once.
 
-    celery -A scripts.bench_worker worker -Q gpu -c 1 --pool=solo
+    celery -A scripts.bench_worker worker -Q gpu -c 4 --pool=threads
 """
 
 from __future__ import annotations

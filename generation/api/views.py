@@ -216,11 +216,14 @@ class ImagesView(ApiView):
             )
         except services.SubmitError as e:
             raise errors.from_submit_error(e) from e
-        call, _ = ApiCall.objects.get_or_create(
-            generation=generation,
-            defaults={"api_key": request.auth, "endpoint": self.endpoint,
-                      "response_format": params["response_format"], "fingerprint": fingerprint},
-        )
+        fields = {"api_key": request.auth, "endpoint": self.endpoint,
+                  "response_format": params["response_format"], "fingerprint": fingerprint}
+        if key is None:
+            # A brand-new generation: nobody else can have recorded its call.
+            call = ApiCall.objects.create(generation=generation, **fields)
+        else:
+            # A concurrent retry may have recorded it first; its record wins.
+            call, _ = ApiCall.objects.get_or_create(generation=generation, defaults=fields)
         return self._pending(request, call, fingerprint)
 
     @staticmethod
