@@ -144,8 +144,9 @@ def spend(user, credits: int):
     return generation
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """Module-scoped: only one sync Playwright may run at a time, and tests/e2e starts its own."""
     from pathlib import Path
 
     _need(Path("/usr/bin/chromium").exists(), "Debian's Chromium (/usr/bin/chromium)")
