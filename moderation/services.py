@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from moderation.lib import images as image_checks
 from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
+from moderation.lib import classifier
 from moderation.lib.names import find_person_name, ordinary_words
 from moderation.lib.normalize import normalize, tokenize
 
@@ -62,6 +63,9 @@ PROMPT_CATEGORIES = ("sexual", "violence", "hate", "self_harm", "illegal", "publ
 # (most literal words, then most words); ties go to the first of these.
 CATEGORY_PRIORITY = ("sexual", "hate", "self_harm", "violence", "illegal")
 INVALID_IMAGE = "invalid_image"
+# Measured on two held-out sets (docs/moderation.md): at 0.6 the classifier added
+# 7 and 6 refusals of 11 misses each and no false block.
+CLASSIFIER_THRESHOLD = 0.6
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,12 @@ def check_prompt(text: str) -> Verdict:
     person = find_person_name(text or "")
     if person:
         return Verdict(False, "public_figure", {"check": "name_detector", "name": person})
+    # The classifier catches phrasings the lists have not seen; it only refuses when sure.
+    probabilities = classifier.predict(lists.terms.masked_tokens(tokens))
+    if probabilities:
+        score, category = max((p, c) for c, p in probabilities.items() if c != "allowed")
+        if score >= CLASSIFIER_THRESHOLD:
+            return Verdict(False, category, {"check": "classifier", "score": round(score, 3)})
     return Verdict(True)
 
 
