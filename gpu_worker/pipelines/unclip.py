@@ -158,6 +158,25 @@ class UnCLIPPipeline:
             if image.shape[0] != 1 or mask.shape[0] != 1:
                 raise ValueError("one image and one mask per request")
 
+    def _check_steps(self, opts: SamplingOptions) -> None:
+        from diffusers.schedulers.scheduling_unclip import UnCLIPScheduler
+
+        cascade = self.cascade
+        stages = [
+            ("prior_steps", cascade.prior_scheduler, opts.prior_steps),
+            ("decoder_steps", cascade.decoder_scheduler, opts.decoder_steps),
+            ("super_res_steps", cascade.super_res_scheduler, opts.super_res_steps),
+            ("super_res_1024_steps", cascade.super_res_1024_scheduler, opts.super_res_1024_steps),
+        ]
+        for name, scheduler, count in stages:
+            if count is not None and count < 1:
+                raise ValueError(f"{name} must be at least 1")
+            # UnCLIPScheduler spaces its timesteps by (T - 1) / (steps - 1).
+            if isinstance(scheduler, UnCLIPScheduler) and count is not None and count < 2:
+                raise ValueError(f"{name} must be at least 2 with UnCLIPScheduler")
+        if opts.repaint_resample < 1:
+            raise ValueError("repaint_resample must be at least 1")
+
     @property
     def has_1024_stage(self) -> bool:
         return self.cascade.super_res_1024 is not None or self.cascade.upscaler is not None
@@ -194,6 +213,7 @@ class UnCLIPPipeline:
         self.check_inputs(
             prompt=prompt, n=n, size=size, image_embeddings=image_embeddings, image=image, mask=mask, generators=generators
         )
+        self._check_steps(opts)
         steps = _Stepper(progress, cancel)
         if image is not None and mask is not None:
             image = image.to(self.device, torch.float32)
@@ -203,8 +223,10 @@ class UnCLIPPipeline:
         cond, uncond = self._encode_text(prompt or "", n)
 
         # 3. Prior: text -> CLIP image embedding (skipped when one is given).
+        stages: list[str] = []
         if image_embeddings is None:
             image_embeddings = self._run_prior(cond, uncond, generators, opts, steps)
+            stages.append("prior")
         else:
             image_embeddings = image_embeddings.to(self.device, torch.float32).expand(n, -1)
 
@@ -213,7 +235,7 @@ class UnCLIPPipeline:
 
         # 5. Upsample to 256, then (for 512 and 1024) to 1024.
         high = self._run_super_res(low, generators, opts, steps, image, mask)
-        stages = ["prior", "decoder", "super_res_256"]
+        stages += ["decoder", "super_res_256"]
         if size > high.shape[-1]:
             high = self._run_1024(high, prompt or "", generators, opts, steps, image, mask)
             stages.append("super_res_1024")
@@ -317,8 +339,7 @@ class UnCLIPPipeline:
         extra = _inpaint_channels(spec, known, n, size, self.device)
         keep_variance = _uses_learned_variance(scheduler)
 
-        for i, t in enumerate(timesteps):
-            steps.before("decoder", i, len(timesteps))
+        def predict(latents: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
             model_input = scheduler.scale_model_input(latents, t)
             if extra is not None:
                 model_input = torch.cat([model_input, extra], dim=1)
@@ -336,11 +357,12 @@ class UnCLIPPipeline:
                 eps_uncond, eps_text = out_uncond[:, :3], out_text[:, :3]
                 eps = eps_uncond + opts.decoder_guidance_scale * (eps_text - eps_uncond)
                 out = torch.cat([eps, out_text[:, 3:]], dim=1)
-            if not keep_variance:
-                out = out[:, :3]
-            latents = _step(scheduler, out, t, latents, timesteps, i, generators)
-            if known is not None and extra is None:
-                latents = known.replace(latents, scheduler, timesteps, i, generators)
+            return out if keep_variance else out[:, :3]
+
+        repaint = known if extra is None else None
+        for i in range(len(timesteps)):
+            steps.before("decoder", i, len(timesteps))
+            latents = _denoise(scheduler, predict, latents, timesteps, i, generators, repaint, opts.repaint_resample)
             steps.after("decoder", i, len(timesteps))
         latents = latents.clamp(-1, 1)
         if known is not None:
@@ -359,7 +381,7 @@ class UnCLIPPipeline:
         cascade = self.cascade
         return self._run_pixel_upsampler(
             "super_res_256", cascade.spec.super_res, cascade.super_res_first, cascade.super_res_last,
-            cascade.super_res_scheduler, opts.super_res_steps, low, generators, steps, image, mask,
+            cascade.super_res_scheduler, opts.super_res_steps, low, generators, steps, image, mask, opts.repaint_resample,
         )
 
     def _run_1024(
@@ -378,7 +400,7 @@ class UnCLIPPipeline:
         assert cascade.spec.super_res_1024 is not None and cascade.super_res_1024 is not None
         return self._run_pixel_upsampler(
             "super_res_1024", cascade.spec.super_res_1024, cascade.super_res_1024, None,
-            cascade.super_res_1024_scheduler, opts.super_res_1024_steps, low, generators, steps, image, mask,
+            cascade.super_res_1024_scheduler, opts.super_res_1024_steps, low, generators, steps, image, mask, opts.repaint_resample,
         )
 
     def _run_pixel_upsampler(
@@ -394,6 +416,7 @@ class UnCLIPPipeline:
         steps: _Stepper,
         image: torch.Tensor | None,
         mask: torch.Tensor | None,
+        resample: int,
     ) -> torch.Tensor:
         """A pixel-space UNet conditioned on the (optionally noised) bicubic-upsampled low-res image.
 
@@ -408,7 +431,7 @@ class UnCLIPPipeline:
             results.append(
                 self._upsample_chunk(
                     stage_name, spec, first, last, base_scheduler, num_steps, low[chunk], [generators[j] for j in range(chunk.start, chunk.stop)],
-                    steps, image, mask, offset=c * num_steps, total=total,
+                    steps, image, mask, offset=c * num_steps, total=total, resample=resample,
                 )
             )
         return torch.cat(results)
@@ -429,6 +452,7 @@ class UnCLIPPipeline:
         *,
         offset: int,
         total: int,
+        resample: int,
     ) -> torch.Tensor:
         from diffusers.utils.torch_utils import randn_tensor
 
@@ -451,20 +475,21 @@ class UnCLIPPipeline:
             class_labels = torch.full((n,), level, device=self.device, dtype=torch.long)
         known = _Known.at(image, mask, size, n) if image is not None and mask is not None else None
         extra = _inpaint_channels(spec, known, n, size, self.device)
-        for i, t in enumerate(timesteps):
-            steps.before(stage_name, offset + i, total)
-            unet = last if (last is not None and i == len(timesteps) - 1) else first
+        kwargs = {"class_labels": class_labels} if class_labels is not None else {}
+
+        def predict(latents: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+            unet = last if (last is not None and t == timesteps[-1]) else first
             model_input = torch.cat([scheduler.scale_model_input(latents, t), upscaled], dim=1)
             if extra is not None:
                 model_input = torch.cat([model_input, extra], dim=1)
-            kwargs = {"class_labels": class_labels} if class_labels is not None else {}
             with self._autocast():
                 out = _run_unet(unet, spec, model_input, t, self.channels_last, **kwargs).float()
-            if not _uses_learned_variance(scheduler):
-                out = out[:, :3]
-            latents = _step(scheduler, out, t, latents, timesteps, i, generators)
-            if known is not None and extra is None:
-                latents = known.replace(latents, scheduler, timesteps, i, generators)
+            return out if _uses_learned_variance(scheduler) else out[:, :3]
+
+        repaint = known if extra is None else None
+        for i in range(len(timesteps)):
+            steps.before(stage_name, offset + i, total)
+            latents = _denoise(scheduler, predict, latents, timesteps, i, generators, repaint, resample)
             steps.after(stage_name, offset + i, total)
         if known is not None:
             latents = known.paste(latents.clamp(-1, 1))
@@ -518,8 +543,12 @@ class UnCLIPPipeline:
                 latent_mask = (F.interpolate(mask, size=(h, w), mode="area") > 0).float().expand(n, -1, -1, -1)
                 known = _Known(known_latents, latent_mask)
             class_labels = torch.cat([levels] * 2) if guided else levels
-            for i, t in enumerate(timesteps):
-                steps.before("super_res_1024", c * num_steps + i, total)
+
+            # Defaults bind this chunk's tensors (the function is used only inside this iteration).
+            def predict(
+                latents: torch.Tensor, t: torch.Tensor, scheduler: Any = scheduler, noised_low: torch.Tensor = noised_low,
+                hidden: torch.Tensor = hidden, class_labels: torch.Tensor = class_labels,
+            ) -> torch.Tensor:
                 model_input = torch.cat([scheduler.scale_model_input(latents, t), noised_low], dim=1)
                 if guided:
                     model_input = torch.cat([model_input] * 2)
@@ -530,9 +559,11 @@ class UnCLIPPipeline:
                 if guided:
                     out_uncond, out_text = out.chunk(2)
                     out = out_uncond + guidance * (out_text - out_uncond)
-                latents = _step(scheduler, out, t, latents, timesteps, i, gens)
-                if known is not None:
-                    latents = known.replace(latents, scheduler, timesteps, i, gens)
+                return out
+
+            for i in range(len(timesteps)):
+                steps.before("super_res_1024", c * num_steps + i, total)
+                latents = _denoise(scheduler, predict, latents, timesteps, i, gens, known, opts.repaint_resample)
                 steps.after("super_res_1024", c * num_steps + i, total)
             with self._autocast():
                 out_chunks.append(up.decode(latents).clamp(-1, 1))
@@ -637,6 +668,51 @@ def _run_unet(unet: Any, spec: StageSpec, x: torch.Tensor, t: torch.Tensor, chan
     if f > 1:
         out = F.pixel_shuffle(out, f)
     return out
+
+
+def _denoise(
+    scheduler: Any,
+    predict: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    latents: torch.Tensor,
+    timesteps: torch.Tensor,
+    i: int,
+    generators: list[torch.Generator],
+    known: _Known | None,
+    resample: int,
+) -> torch.Tensor:
+    """One sampling step x_t -> x_prev; with `known`, RePaint: replace the known region, and resample.
+
+    RePaint (Lugmayr et al. 2022) re-noises x_prev back to x_t and denoises again
+    `resample - 1` more times so the painted region agrees with the known one.
+    Multistep solvers keep a history that a jump back would corrupt, so they get
+    replacement only.
+    """
+    t = timesteps[i]
+    jumps = resample if known is not None and i + 1 < len(timesteps) and _is_stateless(scheduler) else 1
+    for jump in range(jumps):
+        prev = _step(scheduler, predict(latents, t), t, latents, timesteps, i, generators)
+        if known is not None:
+            prev = known.replace(prev, scheduler, timesteps, i, generators)
+        if jump + 1 < jumps:
+            latents = _renoise(scheduler, prev, int(timesteps[i + 1]), int(t), generators)
+    return prev
+
+
+def _is_stateless(scheduler: Any) -> bool:
+    from diffusers import DDIMScheduler, DDPMScheduler
+    from diffusers.schedulers.scheduling_unclip import UnCLIPScheduler
+
+    return isinstance(scheduler, (UnCLIPScheduler, DDPMScheduler, DDIMScheduler))
+
+
+def _renoise(scheduler: Any, x_prev: torch.Tensor, t_prev: int, t: int, generators: list[torch.Generator]) -> torch.Tensor:
+    """Sample q(x_t | x_prev) between two (possibly non-adjacent) timesteps."""
+    from diffusers.utils.torch_utils import randn_tensor
+
+    alphas = scheduler.alphas_cumprod
+    ratio = (alphas[t] / alphas[t_prev]).to(x_prev.device, torch.float32)
+    noise = randn_tensor(x_prev.shape, generator=generators, device=x_prev.device, dtype=torch.float32)
+    return ratio.sqrt() * x_prev + (1 - ratio).sqrt() * noise
 
 
 def _step(scheduler: Any, out: torch.Tensor, t: torch.Tensor, latents: torch.Tensor, timesteps: torch.Tensor, i: int, generators: list[torch.Generator]) -> torch.Tensor:

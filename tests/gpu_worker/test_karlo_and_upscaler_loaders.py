@@ -53,7 +53,7 @@ def test_its_images_equal_diffusers_reference_pipeline_for_the_same_generators(k
 
 def test_the_x4_upscaler_takes_it_to_1024(karlo):
     seen: list[tuple[str, int, int]] = []
-    options = SamplingOptions(prior_steps=1, decoder_steps=1, super_res_steps=1, super_res_1024_steps=2)
+    options = SamplingOptions(prior_steps=2, decoder_steps=2, super_res_steps=2, super_res_1024_steps=2)
 
     out = karlo("a cat", n=1, size=1024, seed=1, options=options, progress=lambda *a: seen.append(a))
 
@@ -115,3 +115,22 @@ def test_a_foreign_text_encoder_is_a_model_load_error(karlo_dir, tmp_path):
 
     with pytest.raises(ModelLoadError, match="text_encoder"):
         load_karlo(copy)
+
+
+def test_repaint_resampling_jumps_back_and_denoises_again(karlo):
+    image = torch.rand(1, 3, 256, 256, generator=torch.Generator().manual_seed(0)) * 2 - 1
+    mask = torch.zeros(1, 1, 256, 256)
+    mask[..., 64:128, 64:128] = 1
+    calls = {"n": 0}
+    decoder = karlo.cascade.decoder
+    handle = decoder.register_forward_hook(lambda *_: calls.__setitem__("n", calls["n"] + 1))
+    try:
+        options = SamplingOptions(prior_steps=2, decoder_steps=3, super_res_steps=2, repaint_resample=2)
+        out = karlo("a cat", n=1, size=256, seed=0, image=image, mask=mask, options=options)
+    finally:
+        handle.remove()
+
+    # Two of the three decoder steps have a later step to jump back from: 2 * 2 + 1 passes.
+    assert calls["n"] == 5
+    keep = torch.nn.functional.max_pool2d(mask, 9, stride=1, padding=4)[0, 0] == 0
+    assert torch.equal(out.images[0][:, keep], ((image[0] + 1) / 2)[:, keep])

@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from gpu_worker.errors import Cancelled
+from gpu_worker.pipelines import SamplingOptions
 
 
 def test_it_makes_n_images_of_the_requested_size_in_0_1(tiny_pipeline, two_steps):
@@ -97,6 +98,7 @@ def test_it_stops_between_steps_when_cancelled(tiny_pipeline, two_steps):
         ({"generators": [torch.Generator()]}, "one generator per image"),
         ({"image_embeddings": torch.zeros(2, 5)}, "image_embeddings"),
         ({"image": torch.zeros(1, 3, 256, 256)}, "both image and mask"),
+        ({"options": SamplingOptions(prior_steps=1)}, "prior_steps must be at least 2"),
     ],
 )
 def test_check_inputs_names_what_is_wrong(tiny_pipeline, kwargs, message):

@@ -17,6 +17,7 @@ def test_a_variation_skips_the_prior_and_decodes_the_image_embedding(tiny_pipeli
 
     assert out.images.shape == (3, 3, 256, 256)
     assert "prior" not in seen
+    assert out.stages == ["decoder", "super_res_256"]
     assert torch.equal(out.image_embeddings, embedding.expand(3, -1))
     again = tiny_pipeline("", n=3, size=256, seed=4, image_embeddings=embedding, options=two_steps)
     assert torch.equal(out.images, again.images)
