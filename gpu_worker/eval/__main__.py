@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, value in summary["categories"].items():
         print(f"  {name:<18} {'-' if value is None else f'{value:.3f}'}")
     print(f"  {'overall':<18} {summary['overall']}")
-    print(f"  {summary['seconds']} s in all; median {summary['median_seconds_per_call']} s per call of {args.images_per_prompt} images at 256")
+    print(f"  {summary['seconds']} s in all; median {summary['median_seconds_per_call']} s "
+          f"({summary['median_cpu_seconds_per_call']} s of CPU) per call of {args.images_per_prompt} images at 256")
     if args.json:
         print(summary_line(summary))
     return 0
