@@ -21,6 +21,33 @@ def _private_media_dir(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Users are made in almost every test; the real hasher costs ~0.3 s each.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _ledger_is_consistent_after_every_test(request):
+    """Whatever a test did, the ledger's invariants hold when it ends (check_ledger's rules).
+
+    tests/billing runs the full `check_ledger` command itself; tests that break
+    the ledger on purpose carry the `corrupts_ledger` marker.
+    """
+    uses_db = request.node.get_closest_marker("django_db") is not None or "db" in request.fixturenames
+    skip = request.node.get_closest_marker("corrupts_ledger") or "/tests/billing/" in str(request.node.fspath)
+    if not uses_db or skip:
+        yield
+        return
+    # Depending on the database fixture makes it outlive this check.
+    request.getfixturevalue("_django_db_helper")
+    yield
+    from billing.services import find_ledger_problems
+
+    problems = find_ledger_problems()
+    assert not problems, f"the ledger is inconsistent after this test: {problems}"
+
+
+@pytest.fixture(autouse=True)
 def _generous_abuse_limits(settings):
     """The suite signs in and up from 127.0.0.1 many times; the limits have their own tests."""
     settings.LOGIN_RATE_LIMIT = 10_000
