@@ -12,8 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from generation import services
-from generation import studio_services
+from generation import services, studio_services
 from generation.forms import (
     AddToCollectionForm,
     CollectionForm,

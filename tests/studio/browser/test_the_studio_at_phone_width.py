@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import pytest
 
-from generation import studio_services
 from generation.models import Generation
 from tests.conftest import make_user
 from tests.studio.browser.conftest import (
@@ -23,7 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_every_studio_page_fits_a_phone(live_server, phone):
-    alice = make_user("alice@example.com")
+    make_user("alice@example.com")
     page, base = phone, live_server.url
     sign_in(page, base, "alice@example.com")
     page.fill("textarea[name=prompt]", "a red circle above a blue square on a yellow background")
@@ -61,9 +60,12 @@ def test_every_studio_page_fits_a_phone(live_server, phone):
     assert_no_horizontal_overflow(page)
     shot(page, "phone-outpaint")
 
-    # A blend into a text: the strip of five fits across the phone.
-    generation = studio_services.submit_interpolation(alice, image, text="a blue square on a green background")
-    page.goto(f"{base}/g/{generation.public_id}/")
+    # A blend from one image to another, chosen on the Blend page: the strip of five fits across the phone.
+    page.goto(f"{base}/i/{image.public_id}/blend/")
+    page.click(".choice >> nth=0")
+    assert_no_horizontal_overflow(page)
+    page.click("#blend-button")
+    page.wait_for_url("**/g/*/")
     images_loaded(page, ".tile.ready img", 5)
     assert_no_horizontal_overflow(page)
     shot(page, "phone-blend")
