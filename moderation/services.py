@@ -28,9 +28,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from moderation.lib import classifier
 from moderation.lib import images as image_checks
 from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
-from moderation.lib import classifier
 from moderation.lib.names import find_person_name, ordinary_words
 from moderation.lib.normalize import normalize, tokenize
 

@@ -28,17 +28,20 @@ def _h(feature: str) -> int:
 
 
 def features(tokens: list[Token]) -> list[int]:
+    """Hashed features, each counted once: a word repeated 500 times is one word."""
     words = [t.text for t in tokens if t is not None]
-    out = []
+    out = set()
     for i, w in enumerate(words):
-        out.append(_h("w:" + w))
+        out.add(_h("w:" + w))
         if i:
-            out.append(_h("b:" + words[i - 1] + " " + w))
+            out.add(_h("b:" + words[i - 1] + " " + w))
+        if len(w) > 20:
+            continue  # no character n-grams of runs like "xxxxxxxx…": they are not words
         padded = f"<{w}>"
         for n in (3, 4, 5):
             for j in range(len(padded) - n + 1):
-                out.append(_h(f"c{n}:" + padded[j : j + n]))
-    return out
+                out.add(_h(f"c{n}:" + padded[j : j + n]))
+    return sorted(out)
 
 
 @lru_cache(maxsize=1)
@@ -55,6 +58,8 @@ def predict(tokens: list[Token]) -> dict[str, float] | None:
     if model is None:
         return None
     W, b = model
+    if len({t.text for t in tokens if t is not None}) < 2:
+        return None  # one word is the lists' call, not a guess from its letters
     idx = features(tokens)
     if not idx:
         return None

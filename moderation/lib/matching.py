@@ -127,11 +127,13 @@ class TermMatcher:
     def _candidates(index, keys: frozenset[str]) -> list[Rule]:
         exact, prefix = index
         found: list[Rule] = []
+        lengths = _prefix_lengths(prefix)
         for k in keys:
             found.extend(exact.get(k, ()))
-            if prefix:
-                for n in range(2, len(k) + 1):
-                    found.extend(prefix.get(k[:n], ()))
+            for n in lengths:
+                if n > len(k):
+                    break
+                found.extend(prefix.get(k[:n], ()))
         return found
 
     @staticmethod
@@ -187,6 +189,17 @@ class TermMatcher:
         return out
 
 
+_PREFIX_LENGTHS: dict[int, tuple[int, ...]] = {}
+
+
+def _prefix_lengths(prefix: dict) -> tuple[int, ...]:
+    """The lengths of the stems in a prefix index, so a token is looked up only at those."""
+    key = id(prefix)
+    if key not in _PREFIX_LENGTHS:
+        _PREFIX_LENGTHS[key] = tuple(sorted({len(p) for p in prefix}))
+    return _PREFIX_LENGTHS[key]
+
+
 def _deletions(s: str) -> set[str]:
     return {s[:i] + s[i + 1 :] for i in range(len(s))}
 
@@ -234,8 +247,12 @@ class NameMatcher:
         self._ordinary = ordinary
         self._max_words = max((a.count(" ") + 1 for a in aliases), default=1)
         self._deletes: dict[str, list[str]] = defaultdict(list)
+        # Lengths of the aliases that may match loosely: a window whose length is
+        # not within one of them cannot be one edit away, and costs nothing.
+        self._fuzzy_lengths: set[int] = set()
         for alias in aliases:
             if len(alias.replace(" ", "")) >= fuzzy_min:
+                self._fuzzy_lengths.update((len(alias) - 1, len(alias), len(alias) + 1))
                 self._deletes[alias].append(alias)
                 for d in _deletions(alias):
                     self._deletes[d].append(alias)
@@ -257,7 +274,7 @@ class NameMatcher:
                     text = variants[0]
                     if n == 1 and (text in self._ordinary or variants[-1] in self._ordinary):
                         continue
-                    if len(text.replace(" ", "")) + 1 >= self._fuzzy_min:
+                    if n <= 3 and len(text) in self._fuzzy_lengths and len(text.replace(" ", "")) + 1 >= self._fuzzy_min:
                         fuzzy_hit = self._fuzzy(text)
         return fuzzy_hit
 
