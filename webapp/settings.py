@@ -194,6 +194,10 @@ EASEL_MODELS_DIR = env_str("EASEL_MODELS_DIR", "")
 EASEL_DEVICE = env_str("EASEL_DEVICE", "auto")
 EASEL_MODEL_NAME = env_str("EASEL_MODEL_NAME", "dall-e-2")
 
+# --- Sign-in, sign-up and password-reset attempts (per client address; sign-in also per account).
+LOGIN_RATE_LIMIT = env_int("LOGIN_RATE_LIMIT", 10)  # attempts per 5 minutes
+SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 10)  # sign-ups and reset requests per hour
+
 # --- Generation limits.
 STUDIO_PROMPT_MAX = env_int("STUDIO_PROMPT_MAX", 400)
 GENERATION_TIMEOUT_S = env_float("GENERATION_TIMEOUT_S", 600.0)
@@ -297,7 +301,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 # --- end of billing settings.
 
-# --- Moderation (issue 6): strikes and the studio upload limit. Variables in docs/env/moderation.env.
+# The reaper fails and refunds generations stuck past GENERATION_TIMEOUT_S.
+CELERY_BEAT_SCHEDULE["reap-stale-generations"] = {
+    "task": "generation.tasks.reap_stale_generations",
+    "schedule": 60.0,
+}
+
+# --- Moderation (issue 6): strikes and the studio upload limit. Variables in .env.example.
 MODERATION_STRIKES_WARN_AT = env_int("MODERATION_STRIKES_WARN_AT", 3)
 MODERATION_STRIKES_SUSPEND_AT = env_int("MODERATION_STRIKES_SUSPEND_AT", 5)
 MODERATION_STRIKES_WINDOW_HOURS = env_int("MODERATION_STRIKES_WINDOW_HOURS", 24 * 30)
