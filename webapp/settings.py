@@ -256,7 +256,7 @@ EASEL_API_WAIT_POLL_S = env_float("EASEL_API_WAIT_POLL_S", 0.25)
 EASEL_API_SYNC_CONCURRENCY = env_int("EASEL_API_SYNC_CONCURRENCY", 16)
 # --- end of Images API settings.
 
-# --- Billing (issue 5): Stripe, credit packs, the beat schedule. Variables in docs/env/billing.env.
+# --- Billing (issue 5): Stripe, credit packs, the beat schedule. Variables in .env.example.
 STRIPE_SECRET_KEY = env_secret("STRIPE_SECRET_KEY", "")
 STRIPE_PUBLISHABLE_KEY = env_str("STRIPE_PUBLISHABLE_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_secret("STRIPE_WEBHOOK_SECRET", "")
