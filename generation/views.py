@@ -165,6 +165,7 @@ def _status_payload(generation: Generation) -> dict:
         "step": generation.progress_step,
         "total": generation.progress_total,
         "n": generation.n,
+        "model": generation.model_name,
         "error": generation.failure_reason if generation.status == Generation.Status.FAILED else "",
         "images": [_image_payload(im) for im in generation.visible_images()],
         "hidden": generation.images.filter(hidden=True).count(),

@@ -59,6 +59,7 @@
     if (current) drawStroke(ctx, current);
     undoButton.disabled = !strokes.length;
     redoButton.disabled = !redo.length;
+    root.dataset.strokes = strokes.length;
   }
 
   image.onload = redraw;
@@ -94,6 +95,33 @@
   canvas.addEventListener("pointerup", endStroke);
   canvas.addEventListener("pointercancel", endStroke);
   canvas.addEventListener("pointerleave", function () { cursor.hidden = true; });
+
+  // The keyboard: with the image focused, arrow keys move the brush (Shift: further)
+  // and Space erases under it, so the eraser works without a pointer too.
+  var key = { x: Math.round(W / 2), y: Math.round(H / 2) };
+  function showKeyCursor() {
+    var r = canvas.getBoundingClientRect();
+    showCursor({ clientX: r.left + key.x * r.width / W, clientY: r.top + key.y * r.height / H });
+  }
+  canvas.tabIndex = 0;
+  canvas.addEventListener("focus", showKeyCursor);
+  canvas.addEventListener("blur", function () { cursor.hidden = true; });
+  canvas.addEventListener("keydown", function (e) {
+    if (!panel.hidden) return;
+    var step = (e.shiftKey ? 32 : 8) * Math.max(1, Math.round(scale()));
+    var moves = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] };
+    if (moves[e.key]) {
+      e.preventDefault();
+      key.x = Math.min(W, Math.max(0, key.x + moves[e.key][0]));
+      key.y = Math.min(H, Math.max(0, key.y + moves[e.key][1]));
+      showKeyCursor();
+    } else if (e.key === " " || e.key === "Enter") {
+      e.preventDefault();
+      strokes.push({ size: Math.max(1, Math.round(parseInt(sizeInput.value, 10) * scale())), points: [[key.x, key.y]] });
+      redo = [];
+      redraw();
+    }
+  });
 
   sizeInput.addEventListener("input", function () { sizeOut.textContent = sizeInput.value; });
   function undo() { if (strokes.length) { redo.push(strokes.pop()); redraw(); } }

@@ -35,6 +35,11 @@
       tile.classList.add("ready");
       shown[im.index] = true;
     });
+    var meta = document.getElementById("generation-meta");
+    if (data.model && meta && !meta.dataset.model) {
+      meta.dataset.model = data.model;
+      meta.textContent += " · " + data.model;
+    }
     if (data.status === "succeeded") {
       grid.querySelectorAll(".tile.pending").forEach(function (t) { t.remove(); });
       progress.classList.add("done");
