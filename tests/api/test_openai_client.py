@@ -137,12 +137,14 @@ def test_a_wrong_key_raises_authentication_error(live):
     assert caught.value.status_code == 401 and caught.value.code == "invalid_api_key"
 
 
-def test_running_out_of_credits_raises_rate_limit_error_with_insufficient_quota(openai_client, alice):
-    from billing.models import LedgerEntry
+def test_running_out_of_credits_raises_rate_limit_error_with_insufficient_quota(live):
+    from accounts.services import create_api_key
+    from tests.conftest import make_user
 
-    LedgerEntry.objects.filter(user=alice).delete()
+    _, key = create_api_key(make_user("dora@example.com", credits=0), name="app")
+    client = openai.OpenAI(api_key=key, base_url=f"{live}/v1", max_retries=0)
     with pytest.raises(openai.RateLimitError) as caught:
-        openai_client.images.generate(prompt="a red cube")
+        client.images.generate(prompt="a red cube")
     assert caught.value.code == "insufficient_quota"
     assert caught.value.response.headers["x-should-retry"] == "false"
 
