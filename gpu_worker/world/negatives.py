@@ -14,20 +14,24 @@ import numpy as np
 from gpu_worker.world.scene import Scene, SceneObject, objects_overlap
 from gpu_worker.world.spec import POSITIONS, WorldSpec
 
+MOVES = ("swap_color", "swap_shape", "swap_position", "color", "shape", "position", "background")
+SWAPS = MOVES[:3]
 
-def hard_negative(scene: Scene, rng: np.random.Generator, world: WorldSpec) -> Scene:
+
+def hard_negative(scene: Scene, rng: np.random.Generator, world: WorldSpec, moves: tuple[str, ...] = MOVES) -> Scene:
     """A scene differing from `scene` in exactly one attribute binding, never equal to it.
 
-    Two-object scenes prefer swapping colours, shapes or places between the
-    objects (the binding errors a bag-of-words embedding makes); otherwise one
-    object's colour, shape or position, or the background colour, changes.
+    `moves` limits the kinds of change. Two-object scenes prefer swapping
+    colours, shapes or places between the objects (the binding errors a
+    bag-of-words embedding makes); otherwise one object's colour, shape or
+    position, or the background colour, changes.
     """
     objects = list(scene.objects)
-    moves = ["color", "shape", "position", "background"]
-    if len(objects) >= 2:
-        moves = ["swap_color", "swap_shape", "swap_position", *moves]
+    allowed = [m for m in moves if len(objects) >= 2 or m not in SWAPS] or ["color"]
+    swaps = [m for m in allowed if m in SWAPS]
     for _ in range(50):
-        move = moves[int(rng.integers(len(moves)))] if len(objects) < 2 or rng.random() < 0.5 else moves[int(rng.integers(3))]
+        pool = swaps if swaps and rng.random() < 0.5 else allowed
+        move = pool[int(rng.integers(len(pool)))]
         candidate = _apply(move, scene, objects, rng, world)
         if candidate is not None and _differs(candidate, scene):
             return candidate
