@@ -65,14 +65,15 @@ def frozen_clip_path(root: Path | None = None) -> Path:
     return Checkpointer("clip", root).dir / "frozen.pt"
 
 
-def load_trained_clip(root: Path | None = None) -> Any:
+def load_trained_clip(root: Path | None = None, *, freeze: bool = True) -> Any:
     """The frozen CLIP (eval mode) that the prior, decoder and export share.
 
     The first call freezes the latest CLIP checkpoint by copying it to
     `clip/frozen.pt`; later calls read that copy, so CLIP training may go on
     without changing what the other stages condition on. Delete `frozen.pt`
-    (and retrain prior and decoder) to adopt a newer CLIP. RuntimeError when no
-    CLIP checkpoint exists.
+    (and retrain prior and decoder) to adopt a newer CLIP. With `freeze=False`
+    (export) the latest checkpoint is read when nothing is frozen yet, and
+    nothing is frozen. RuntimeError when no CLIP checkpoint exists.
     """
     import shutil
 
@@ -81,11 +82,16 @@ def load_trained_clip(root: Path | None = None) -> Any:
     if not frozen.is_file():
         if not ckpt.exists():
             raise RuntimeError(f"no CLIP checkpoint at {ckpt.path}: run `python -m gpu_worker.train clip` first")
+        if not freeze:
+            return _encoder_from_state(ckpt.load())
         tmp = frozen.with_suffix(".tmp")
         shutil.copyfile(ckpt.path, tmp)
         tmp.replace(frozen)
         logger.info("froze CLIP checkpoint %s as %s", ckpt.path, frozen)
-    state = torch.load(frozen, map_location="cpu", weights_only=False)
+    return _encoder_from_state(torch.load(frozen, map_location="cpu", weights_only=False))
+
+
+def _encoder_from_state(state: dict[str, Any]) -> Any:
     encoder = build_clip_encoder(state["config"])
     encoder.model.load_state_dict(state["model"])
     encoder.eval().requires_grad_(False)

@@ -42,9 +42,11 @@ def export(args: argparse.Namespace) -> Path:
     record: dict[str, Any] = {"exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "stages": {}, "untrained": []}
 
     if frozen_clip_path(root).is_file() or Checkpointer("clip", root).exists():
-        cascade.clip = load_trained_clip(root)
-        state = torch.load(frozen_clip_path(root), map_location="cpu", weights_only=False)
-        record["stages"]["clip"] = {"step": state["step"], "world": state.get("world")}
+        # Never freeze here: exporting mid-training must not pick the CLIP the decoder will use.
+        cascade.clip = load_trained_clip(root, freeze=False)
+        frozen = frozen_clip_path(root)
+        state = torch.load(frozen if frozen.is_file() else Checkpointer("clip", root).path, map_location="cpu", weights_only=False)
+        record["stages"]["clip"] = {"step": state["step"], "world": state.get("world"), "frozen": frozen.is_file()}
     else:
         record["untrained"].append("clip")
 
