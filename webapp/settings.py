@@ -236,7 +236,7 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
-# --- Images API (issue 7): OpenAI-compatible /v1/. Variables in docs/env/api.env.
+# --- Images API (issue 7): OpenAI-compatible /v1/. Variables in .env.example.
 # Under ASGI, one sync-only middleware would pin a thread per request for its
 # whole life, and API calls wait for GPUs: the API's middleware comes first and
 # WhiteNoise is swapped for an async-capable subclass.
