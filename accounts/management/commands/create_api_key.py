@@ -43,19 +43,7 @@ class Command(BaseCommand):
 
 
 def _grant_as_adjustment(user: User, amount: int) -> None:
-    """An admin-adjustment lot and ledger row, valid for 12 months like purchased credits.
+    """An admin-adjustment lot and ledger row (billing's own grant service, no actor: the CLI)."""
+    from billing.services import grant_credits
 
-    billing has no public admin-grant service yet; this uses its lot helper so
-    the row is exactly what that service will write.
-    """
-    import uuid
-    from datetime import timedelta
-
-    from billing.models import CreditLot, LedgerEntry
-    from billing.services import _create_lot
-
-    _create_lot(
-        user, source=CreditLot.Source.ADJUSTMENT, kind=LedgerEntry.Kind.ADJUSTMENT, amount=amount,
-        expires_at=timezone.now() + timedelta(days=365), reason="Granted with manage.py create_api_key",
-        idempotency_key=f"admin-grant:cli:{uuid.uuid4()}",
-    )
+    grant_credits(user, amount, reason="Granted with manage.py create_api_key", actor=None)
