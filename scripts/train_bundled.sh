@@ -4,13 +4,15 @@
 # its checkpoint ($EASEL_CHECKPOINT_DIR, default ~/.cache/easel/checkpoints), so
 # running this again after a stop (or in a later session) carries on.
 #
-# Two lanes, one core each:
+# Three lanes, one core each at most:
 #   A: clip -> decoder            (the decoder freezes the CLIP it starts with)
-#   B: super_res_first -> prior -> super_res_1024
-#      (the prior waits for that frozen CLIP, so both stages share one)
+#   B: super_res_first -> super_res_1024   (ground truth only: needs no other stage)
+#   C: prior, once the decoder has frozen the CLIP (so both condition on the same one)
+# Each lane holds its own lock, so running this again starts only the lanes
+# that are not running (after a reboot, a stop, or in a later session).
 # Logs: $EASEL_LOG_DIR (default ~/.cache/easel/logs)/<stage>.log and lanes.log.
 # Export when you want to ship: .venv/bin/python -m gpu_worker.train export
-# Stop: kill -TERM the PIDs in lanes.pid and the stage PIDs (each saves first).
+# Stop: kill -TERM the stage PIDs (each saves first), then the lanes in lanes.pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,24 +50,26 @@ lane_a() {
 
 lane_b() {
   stage super_res_first --steps "$SR_FIRST_STEPS"
-  # The prior must condition on the same frozen CLIP as the decoder.
-  while [ ! -f "$CKPT/clip/frozen.pt" ]; do sleep 60; done
-  stage prior --steps "$PRIOR_STEPS"
   stage super_res_1024 --steps "$SR_1024_STEPS"
 }
 
-# One chain at a time: a second start while one runs would train stages twice.
-exec 9>"$LOGS/train_bundled.lock"
-if ! flock -n 9; then
-  echo "training is already running (lock $LOGS/train_bundled.lock); logs in $LOGS" >&2
-  exit 1
-fi
+lane_c() {
+  # The prior must condition on the same frozen CLIP as the decoder.
+  while [ ! -f "$CKPT/clip/frozen.pt" ]; do sleep 60; done
+  stage prior --steps "$PRIOR_STEPS"
+}
 
-nohup bash -c "$(declare -f stage lane_a); LOGS='$LOGS' CKPT='$CKPT' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' WORLD='$WORLD'; lane_a" >/dev/null 2>&1 9>&- &
-A=$!
-nohup bash -c "$(declare -f stage lane_b); LOGS='$LOGS' CKPT='$CKPT' SR_FIRST_STEPS='$SR_FIRST_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_1024_STEPS='$SR_1024_STEPS' WORLD='$WORLD'; lane_b" >/dev/null 2>&1 9>&- &
-B=$!
-echo "$A $B" >"$LOGS/lanes.pid"
-# The lock stays held while the lanes run: hand it to a waiter that lives as long as they do.
-nohup bash -c "while kill -0 $A 2>/dev/null || kill -0 $B 2>/dev/null; do sleep 30; done" >/dev/null 2>&1 &
-echo "training lanes started: A (clip -> decoder) pid $A, B (super_res_first -> prior -> super_res_1024) pid $B; logs in $LOGS"
+VARS="LOGS='$LOGS' CKPT='$CKPT' WORLD='$WORLD' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_FIRST_STEPS='$SR_FIRST_STEPS' SR_1024_STEPS='$SR_1024_STEPS'"
+: >"$LOGS/lanes.pid"
+for lane in a b c; do
+  lock="$LOGS/lane_$lane.lock"
+  # flock -n gives up at once when the lane is already running.
+  if flock -n "$lock" true; then
+    nohup flock -n "$lock" bash -c "$(declare -f stage lane_$lane); $VARS; lane_$lane" >/dev/null 2>&1 &
+    echo "$lane $!" >>"$LOGS/lanes.pid"
+    echo "lane $lane started (pid $!)"
+  else
+    echo "lane $lane is already running"
+  fi
+done
+echo "logs in $LOGS"
