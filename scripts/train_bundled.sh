@@ -60,13 +60,13 @@ lane_c() {
 }
 
 VARS="LOGS='$LOGS' CKPT='$CKPT' WORLD='$WORLD' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_FIRST_STEPS='$SR_FIRST_STEPS' SR_1024_STEPS='$SR_1024_STEPS'"
-: >"$LOGS/lanes.pid"
+
 for lane in a b c; do
   lock="$LOGS/lane_$lane.lock"
   # flock -n gives up at once when the lane is already running.
   if flock -n "$lock" true; then
     nohup flock -n "$lock" bash -c "$(declare -f stage lane_$lane); $VARS; lane_$lane" >/dev/null 2>&1 &
-    echo "$lane $!" >>"$LOGS/lanes.pid"
+    echo "$lane $! $(date -u +%FT%TZ)" >>"$LOGS/lanes.pid"
     echo "lane $lane started (pid $!)"
   else
     echo "lane $lane is already running"
