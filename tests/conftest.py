@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from webapp.celery import app as celery_app
@@ -95,3 +103,114 @@ def admin_user(db):
     from accounts.models import User
 
     return User.objects.create_superuser(email="admin@example.com", password="correct horse battery")
+
+
+# --- Real services shared by every test directory: one Celery worker process,
+# one Chromium, the S3 bucket. Session-scoped fixtures must be defined once, here:
+# a copy imported into another conftest would start a second instance.
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+REQUIRE = os.environ.get("EASEL_REQUIRE_SERVICES") == "true"
+
+
+def _need(condition: bool, what: str) -> None:
+    if condition:
+        return
+    if REQUIRE:
+        pytest.fail(f"{what} is required by make test but is not configured")
+    pytest.skip(f"{what} is not configured (run make test)")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker):
+    """A real `celery worker` on the gpu queue, talking to the test database."""
+    _need(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
+    from django.db import connection
+
+    db = dict(settings.DATABASES["default"])
+    with django_db_blocker.unblock():
+        test_db_name = connection.settings_dict["NAME"]
+    _need(db["ENGINE"].endswith("postgresql"), "PostgreSQL (DATABASE_URL)")
+    user = db["USER"] or "postgres"
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{user}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{test_db_name}"
+    env["EASEL_TASKS_INPROCESS"] = "false"
+    env["PYTHONPATH"] = str(ROOT)
+    # Purge what an earlier, interrupted run may have left in the queue.
+    subprocess.run(
+        [sys.executable, "-m", "celery", "-A", "webapp", "purge", "-f", "-Q", "gpu"],
+        env=env, cwd=ROOT, capture_output=True, timeout=60,
+    )
+    log_path = Path(settings.DATA_DIR) / "e2e-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = open(log_path, "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "gpu", "-c", "1",
+         "--pool=solo", "-n", f"e2e-{os.getpid()}@%h", "--loglevel=INFO", "--without-gossip",
+         "--without-mingle", "--without-heartbeat"],
+        env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the Celery worker exited early; see {log_path}")
+        if b"ready." in log_path.read_bytes():
+            break
+        time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail(f"the Celery worker did not become ready; see {log_path}")
+    yield proc
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def real_worker(celery_worker_process, settings):
+    """Send tasks through the broker to the worker process instead of running them here."""
+    settings.EASEL_TASKS_INPROCESS = False
+    celery_app.conf.task_always_eager = False
+    yield celery_worker_process
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    _need(Path("/usr/bin/chromium").exists(), "Debian's Chromium (/usr/bin/chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop running in this thread, which
+    # makes Django refuse ORM calls from the test body; they are synchronous
+    # test code, not async views, so this is safe here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def s3_client():
+    _need(settings.EASEL_STORAGE == "s3", "an S3 server (EASEL_STORAGE=s3)")
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "s3", endpoint_url=settings.AWS_S3_ENDPOINT_URL, aws_access_key_id=settings.AWS_ACCESS_KEY_ID,
+        aws_secret_access_key=settings.AWS_SECRET_ACCESS_KEY, region_name=settings.AWS_S3_REGION_NAME,
+        config=Config(signature_version="s3v4", s3={"addressing_style": "path"}),
+    )

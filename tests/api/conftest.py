@@ -15,7 +15,6 @@ from accounts.services import create_api_key
 from gpu_worker.interface import GenerationResult
 from gpu_worker.signature import apply_signature
 from tests.conftest import make_user
-from tests.e2e.conftest import celery_worker_process, real_worker  # noqa: F401 - shared fixtures
 
 
 @pytest.fixture

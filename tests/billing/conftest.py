@@ -142,23 +142,3 @@ def spend(user, credits: int):
         generation = Generation.objects.create(owner=user, prompt="a red circle", seed=1, credits_cost=credits)
         charge_generation(generation)
     return generation
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Module-scoped: only one sync Playwright may run at a time, and tests/e2e starts its own."""
-    from pathlib import Path
-
-    _need(Path("/usr/bin/chromium").exists(), "Debian's Chromium (/usr/bin/chromium)")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test body's
-    # ORM calls are plain synchronous test code, not async views.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()

@@ -15,8 +15,6 @@ from pathlib import Path
 import pytest
 from django.core import mail
 
-from tests.e2e.conftest import chromium  # noqa: F401 - the shared browser
-
 ROOT = Path(__file__).resolve().parents[3]
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
