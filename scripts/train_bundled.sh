@@ -59,6 +59,10 @@ lane_c() {
   stage prior --steps "$PRIOR_STEPS"
 }
 
+# A new machine has no checkpoints: carry on from the committed weights rather
+# than from random ones (stages that already have a checkpoint are left alone).
+nice -n 19 .venv/bin/python -m gpu_worker.train seed --threads 1 >>"$LOGS/seed.log" 2>&1 || echo "seeding failed: see $LOGS/seed.log"
+
 VARS="LOGS='$LOGS' CKPT='$CKPT' WORLD='$WORLD' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_FIRST_STEPS='$SR_FIRST_STEPS' SR_1024_STEPS='$SR_1024_STEPS'"
 
 for lane in a b c; do

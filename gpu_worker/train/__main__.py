@@ -1,8 +1,10 @@
 """`python -m gpu_worker.train STAGE [options]`: train (or resume) one stage of the bundled cascade.
 
 Stages: clip, prior, decoder, super_res_first (64->256), super_res_1024 (256->1024;
-`super_res_last` is accepted for it), and export (fp16 weights, no optimiser
-state, into `gpu_worker/weights/bundled/`). Each stage resumes from
+`super_res_last` is accepted for it), export (fp16 weights, no optimiser
+state, into `gpu_worker/weights/bundled/`) and seed (checkpoints from those
+committed weights for the stages that have none: a new machine carries on from
+the snapshot instead of from random weights). Each stage resumes from
 `$EASEL_CHECKPOINT_DIR/<stage>/latest.pt` and runs until `--steps` in total.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 
 from gpu_worker.train.common import checkpoint_root, cpu_bf16, setup
 
-STAGES = ("clip", "prior", "decoder", "super_res_first", "super_res_1024", "export")
+STAGES = ("clip", "prior", "decoder", "super_res_first", "super_res_1024", "export", "seed")
 
 # Per-stage defaults, sized for a 2-core CPU (FACTS.md); every one can be overridden.
 DEFAULTS: dict[str, dict[str, float | int]] = {
@@ -24,6 +26,7 @@ DEFAULTS: dict[str, dict[str, float | int]] = {
     "super_res_first": {"steps": 20000, "batch_size": 8, "lr": 2e-4, "warmup": 200},
     "super_res_1024": {"steps": 20000, "batch_size": 4, "lr": 2e-4, "warmup": 200},
     "export": {"steps": 0, "batch_size": 0, "lr": 0.0, "warmup": 0},
+    "seed": {"steps": 0, "batch_size": 0, "lr": 0.0, "warmup": 0},
 }
 
 
@@ -43,7 +46,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--log-every", type=int, default=50)
     parser.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in float32")
     parser.add_argument("--single-object-steps", type=int, default=None, help="decoder/prior curriculum: one object per scene until this step")
-    parser.add_argument("--out", type=Path, default=None, help="export: target directory (default gpu_worker/weights/bundled)")
+    parser.add_argument("--out", type=Path, default=None, help="export: target directory; seed: source directory (default gpu_worker/weights/bundled)")
     args = parser.parse_args(argv)
     if args.stage == "super_res_last":
         args.stage = "super_res_1024"
@@ -76,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from gpu_worker.train import super_res_stage
 
         super_res_stage.train(args)
+    elif args.stage == "seed":
+        from gpu_worker.train import seed
+
+        seed.seed(args)
     else:
         from gpu_worker.train import export
 

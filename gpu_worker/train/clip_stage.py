@@ -25,6 +25,8 @@ from gpu_worker.train.common import (
     Throughput,
     autocast,
     count_parameters,
+    learning_rate,
+    restore_optimizer,
     step_rng,
 )
 from gpu_worker.train.data import clip_batch, training_negative
@@ -117,9 +119,9 @@ def train(args: argparse.Namespace) -> None:
     step = 0
     if state:
         model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
         logger.info("resumed clip at step %d", step)
+    warm_from = restore_optimizer(optimizer, state)
     logger.info("clip: %.1fM parameters, world %s, batch %d", count_parameters(model) / 1e6, world.name, args.batch_size)
     loss_fn = ClipLoss()
     stop = StopFlag()
@@ -135,7 +137,7 @@ def train(args: argparse.Namespace) -> None:
         rng = step_rng(args.seed, step)
         images, captions = clip_batch(rng, world, args.batch_size, step, encoder.image_size)
         tokens = encoder.tokenizer(captions)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = learning_rate(args.lr, args.warmup, step, warm_from)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with autocast(args.bf16):

@@ -134,3 +134,24 @@ class Throughput:
 
 def count_parameters(module: nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
+
+
+def restore_optimizer(optimizer: torch.optim.Optimizer, state: dict[str, Any] | None) -> int:
+    """Load the checkpoint's optimiser state; returns the step the learning-rate warm-up counts from.
+
+    A checkpoint seeded from the committed weights (`gpu_worker.train.seed`) has no
+    optimiser state: the fresh optimiser warms up again from the checkpoint's step.
+    """
+    if state is None:
+        return 0
+    if state.get("optimizer") is None:
+        logger.info("%s: no optimiser state (seeded from %s): warming up again from step %d",
+                    state.get("stage"), state.get("seeded_from", "weights"), state["step"])
+        return int(state["step"])
+    optimizer.load_state_dict(state["optimizer"])
+    return 0
+
+
+def learning_rate(base: float, warmup: int, step: int, warm_from: int = 0) -> float:
+    """Linear warm-up over `warmup` steps counted from `warm_from`, then constant."""
+    return base * min(1.0, (step - warm_from + 1) / max(1, warmup))

@@ -35,6 +35,8 @@ from gpu_worker.train.common import (
     Throughput,
     autocast,
     count_parameters,
+    learning_rate,
+    restore_optimizer,
     step_generator,
     step_rng,
 )
@@ -86,9 +88,9 @@ def train(args: argparse.Namespace) -> None:
     if state:
         pair.load_state_dict(state["model"])
         ema.module.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
         logger.info("resumed decoder at step %d", step)
+    warm_from = restore_optimizer(optimizer, state)
     single_steps = DEFAULT_SINGLE_OBJECT_STEPS if args.single_object_steps is None else args.single_object_steps
     logger.info("decoder: %.1fM parameters (+%.1fM text_proj), %dx%d unshuffle, batch %d, one object until step %d",
                 count_parameters(pair.decoder) / 1e6, count_parameters(pair.text_proj) / 1e6, f, f, args.batch_size, single_steps)
@@ -130,7 +132,7 @@ def train(args: argparse.Namespace) -> None:
         x = torch.cat([noisy, x0 * (1 - mask), mask], dim=1)
         weights = foreground_weights(scenes, x0)
 
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = learning_rate(args.lr, args.warmup, step, warm_from)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with autocast(args.bf16):

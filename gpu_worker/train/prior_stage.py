@@ -24,6 +24,8 @@ from gpu_worker.train.common import (
     Throughput,
     autocast,
     count_parameters,
+    learning_rate,
+    restore_optimizer,
     step_generator,
     step_rng,
 )
@@ -73,8 +75,8 @@ def train(args: argparse.Namespace) -> None:
     optimizer = torch.optim.AdamW([p for p in prior.parameters() if p.requires_grad], lr=args.lr, weight_decay=0.0)
     if state:
         ema.module.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
         logger.info("resumed prior at step %d", step)
+    warm_from = restore_optimizer(optimizer, state)
     single_steps = DEFAULT_SINGLE_OBJECT_STEPS if args.single_object_steps is None else args.single_object_steps
     logger.info("prior: %.1fM parameters, batch %d", count_parameters(prior) / 1e6, args.batch_size)
     scheduler = training_scheduler("prior")
@@ -101,7 +103,7 @@ def train(args: argparse.Namespace) -> None:
         mask = torch.where(drop[:, None], empty.mask.expand(b, -1), text.mask)
         t = torch.randint(0, scheduler.config.num_train_timesteps, (b,), generator=gen)
         noisy = scheduler.add_noise(x0, torch.randn(x0.shape, generator=gen), t)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = learning_rate(args.lr, args.warmup, step, warm_from)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with autocast(args.bf16):

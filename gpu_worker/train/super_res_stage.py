@@ -26,6 +26,8 @@ from gpu_worker.train.common import (
     Throughput,
     autocast,
     count_parameters,
+    learning_rate,
+    restore_optimizer,
     step_generator,
     step_rng,
 )
@@ -63,9 +65,9 @@ def train(args: argparse.Namespace) -> None:
     if state:
         unet.load_state_dict(state["model"])
         ema.module.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
         step = state["step"]
         logger.info("resumed %s at step %d", args.stage, step)
+    warm_from = restore_optimizer(optimizer, state)
     logger.info("%s: %.1fM parameters, crops of %d px, batch %d", args.stage, count_parameters(unet) / 1e6, crop, args.batch_size)
     scheduler = training_scheduler("image")
     alphas = scheduler.alphas_cumprod
@@ -108,7 +110,7 @@ def train(args: argparse.Namespace) -> None:
             mask = random_masks(rng, b, crop, p_mask=0.5)
             parts += [target * (1 - mask), mask]
         x = torch.cat(parts, dim=1)
-        lr = args.lr * min(1.0, (step + 1) / args.warmup)
+        lr = learning_rate(args.lr, args.warmup, step, warm_from)
         for group in optimizer.param_groups:
             group["lr"] = lr
         with autocast(args.bf16):
