@@ -3,8 +3,9 @@
     python -m scripts.services up     # prints `export NAME=value` lines for the shell
     python -m scripts.services down
 
-Each is bound to 127.0.0.1, keeps its data under var/test-services/, and is
-stopped by `down` only if `up` started it.
+Each is bound to 127.0.0.1, keeps its data under var/test-services/<ports>/, and is
+stopped by `down` only if `up` started it. EASEL_TEST_S3_PORT and
+EASEL_TEST_STRIPE_PORT move them, so two suites can run side by side.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / "var" / "test-services"
 S3_PORT = int(os.environ.get("EASEL_TEST_S3_PORT", "18333"))
 STRIPE_PORT = int(os.environ.get("EASEL_TEST_STRIPE_PORT", "18420"))
+# One state folder per pair of ports, so suites run side by side on other ports
+# never stop each other's services.
+STATE = ROOT / "var" / "test-services" / f"{S3_PORT}-{STRIPE_PORT}"
 S3_KEY = "easel-test"
 S3_SECRET = "easel-test-secret"
 BUCKET = "easel-test"

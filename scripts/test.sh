@@ -32,7 +32,7 @@ export DATABASE_URL="${TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/eas
 export REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/1}"
 export CELERY_BROKER_URL="$REDIS_URL"
 export EASEL_MODEL_PRESET=tiny-random
-export EASEL_DATA_DIR="$PWD/var/test-data"
+export EASEL_DATA_DIR="${EASEL_TEST_DATA_DIR:-$PWD/var/test-data}"
 export EASEL_REQUIRE_SERVICES=true
 rm -rf "$EASEL_DATA_DIR"
 $PY -m pytest "$@"
