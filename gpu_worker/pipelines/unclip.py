@@ -379,10 +379,9 @@ class UnCLIPPipeline:
         mask: torch.Tensor | None,
     ) -> torch.Tensor:
         cascade = self.cascade
-        return self._run_pixel_upsampler(
-            "super_res_256", cascade.spec.super_res, cascade.super_res_first, cascade.super_res_last,
-            cascade.super_res_scheduler, opts.super_res_steps, low, generators, steps, image, mask, opts.repaint_resample,
-        )
+        stage = _UpsamplerStage("super_res_256", cascade.spec.super_res, cascade.super_res_first, cascade.super_res_last,
+                                cascade.super_res_scheduler, opts.super_res_steps, opts.repaint_resample)
+        return self._run_pixel_upsampler(stage, low, generators, steps, image, mask)
 
     def _run_1024(
         self,
@@ -398,25 +397,18 @@ class UnCLIPPipeline:
         if cascade.upscaler is not None:
             return self._run_sd_upscaler(low, prompt, generators, opts, steps, image, mask)
         assert cascade.spec.super_res_1024 is not None and cascade.super_res_1024 is not None
-        return self._run_pixel_upsampler(
-            "super_res_1024", cascade.spec.super_res_1024, cascade.super_res_1024, None,
-            cascade.super_res_1024_scheduler, opts.super_res_1024_steps, low, generators, steps, image, mask, opts.repaint_resample,
-        )
+        stage = _UpsamplerStage("super_res_1024", cascade.spec.super_res_1024, cascade.super_res_1024, None,
+                                cascade.super_res_1024_scheduler, opts.super_res_1024_steps, opts.repaint_resample)
+        return self._run_pixel_upsampler(stage, low, generators, steps, image, mask)
 
     def _run_pixel_upsampler(
         self,
-        stage_name: str,
-        spec: StageSpec,
-        first: Any,
-        last: Any,
-        base_scheduler: Any,
-        num_steps: int,
+        stage: _UpsamplerStage,
         low: torch.Tensor,
         generators: list[torch.Generator],
         steps: _Stepper,
         image: torch.Tensor | None,
         mask: torch.Tensor | None,
-        resample: int,
     ) -> torch.Tensor:
         """A pixel-space UNet conditioned on the (optionally noised) bicubic-upsampled low-res image.
 
@@ -426,24 +418,15 @@ class UnCLIPPipeline:
         """
         n = low.shape[0]
         results = []
-        total = num_steps * _chunks_count(n, self.batch_size)
+        total = stage.num_steps * _chunks_count(n, self.batch_size)
         for c, chunk in enumerate(_chunks(n, self.batch_size)):
-            results.append(
-                self._upsample_chunk(
-                    stage_name, spec, first, last, base_scheduler, num_steps, low[chunk], [generators[j] for j in range(chunk.start, chunk.stop)],
-                    steps, image, mask, offset=c * num_steps, total=total, resample=resample,
-                )
-            )
+            chunk_generators = [generators[j] for j in range(chunk.start, chunk.stop)]
+            results.append(self._upsample_chunk(stage, low[chunk], chunk_generators, steps, image, mask, offset=c * stage.num_steps, total=total))
         return torch.cat(results)
 
     def _upsample_chunk(
         self,
-        stage_name: str,
-        spec: StageSpec,
-        first: Any,
-        last: Any,
-        base_scheduler: Any,
-        num_steps: int,
+        stage: _UpsamplerStage,
         low: torch.Tensor,
         generators: list[torch.Generator],
         steps: _Stepper,
@@ -452,14 +435,14 @@ class UnCLIPPipeline:
         *,
         offset: int,
         total: int,
-        resample: int,
     ) -> torch.Tensor:
         from diffusers.utils.torch_utils import randn_tensor
 
+        spec, first, last = stage.spec, stage.first, stage.last
         size = spec.image_size
         n = low.shape[0]
-        scheduler = copy.deepcopy(base_scheduler)
-        scheduler.set_timesteps(num_steps, device=self.device)
+        scheduler = copy.deepcopy(stage.scheduler)
+        scheduler.set_timesteps(stage.num_steps, device=self.device)
         timesteps = scheduler.timesteps
         latents = randn_tensor((n, 3, size, size), generator=generators, device=self.device, dtype=torch.float32)
         latents = latents * scheduler.init_noise_sigma
@@ -488,9 +471,9 @@ class UnCLIPPipeline:
 
         repaint = known if extra is None else None
         for i in range(len(timesteps)):
-            steps.before(stage_name, offset + i, total)
-            latents = _denoise(scheduler, predict, latents, timesteps, i, generators, repaint, resample)
-            steps.after(stage_name, offset + i, total)
+            steps.before(stage.name, offset + i, total)
+            latents = _denoise(scheduler, predict, latents, timesteps, i, generators, repaint, stage.resample)
+            steps.after(stage.name, offset + i, total)
         if known is not None:
             latents = known.paste(latents.clamp(-1, 1))
         return latents
@@ -578,6 +561,19 @@ class UnCLIPPipeline:
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _UpsamplerStage:
+    """One pixel-space upsampler stage as the sampler needs it: its UNets, schedule and settings."""
+
+    name: str  # the progress callback's stage name
+    spec: StageSpec
+    first: Any  # the UNet for every step ...
+    last: Any  # ... but the last, when the weights have a separate one (Karlo's super_res_last)
+    scheduler: Any
+    num_steps: int
+    resample: int  # RePaint jumps per step where the known region is pasted back
 
 
 class _Stepper:
