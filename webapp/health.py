@@ -39,14 +39,23 @@ def _check_storage() -> str:
         return f"error: {type(e).__name__}"
 
 
-@require_GET
-def healthz(request):
-    checks = {
+def run_checks() -> dict[str, str]:
+    """Each dependency's state: "ok", "in-process" (no broker needed) or "error: <type>"."""
+    return {
         "database": _check_database(),
         "broker": _check_broker(),
         "storage": _check_storage(),
     }
-    healthy = all(v in ("ok", "in-process") for v in checks.values())
+
+
+def is_healthy(checks: dict[str, str]) -> bool:
+    return all(v in ("ok", "in-process") for v in checks.values())
+
+
+@require_GET
+def healthz(request):
+    checks = run_checks()
+    healthy = is_healthy(checks)
     return JsonResponse(
         {"status": "ok" if healthy else "degraded", **checks}, status=200 if healthy else 503
     )

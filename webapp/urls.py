@@ -2,9 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 
 from webapp.health import healthz
+from webapp.metrics import metrics
+from webapp.status import status
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
+    path("staff/status/", status, name="ops_status"),
     path("admin/", admin.site.urls),
     path("v1/", include("generation.api.urls")),
     path("accounts/", include("accounts.urls")),
