@@ -7,8 +7,12 @@
         {"ours_s": <median>, "diffusers_s": <median>, "ratio": <diffusers_s/ours_s>, "same_images": true|false}.
     python -m gpu_worker.bench requests --sizes 256 512 1024
         Seconds per engine request (4 images, text to image) with the bundled model.
+    python -m gpu_worker.bench batching --size 256 --requests 4
+        Cross-request batching: 4 one-image requests one after another against the
+        same 4 as one batch (engine.generate_batch), runs alternating; images per second.
     python -m gpu_worker.bench all --out docs/benchmarks.md
-        Both, written as a Markdown table with the command and the machine.
+        All three, written as Markdown tables with the command and the machine
+        (between this tool's markers: the file's other sections are kept).
 
 Run the CPU numbers with jemalloc preloaded (`make bench` does): FACTS.md measured
 2-6x faster large convolutions with it.
@@ -162,6 +166,83 @@ def time_requests(*, sizes: list[int], runs: int = 3, n: int = 4, preset: str = 
     return results
 
 
+BATCH_PROMPTS = (
+    "a red circle above a blue square",
+    "a green triangle on the left",
+    "a yellow square in the middle",
+    "a purple circle on the right",
+    "an orange triangle below a white circle",
+    "a cyan square at the top",
+)
+
+
+@dataclass
+class BatchingResult:
+    size: int
+    requests: int
+    sequential_runs: list[float]
+    batched_runs: list[float]
+    max_pixel_diff: int
+
+    @property
+    def sequential_s(self) -> float:
+        return statistics.median(self.sequential_runs)
+
+    @property
+    def batched_s(self) -> float:
+        return statistics.median(self.batched_runs)
+
+    @property
+    def gain(self) -> float:
+        return self.sequential_s / self.batched_s
+
+    def line(self) -> str:
+        return json.dumps({
+            "size": self.size, "requests": self.requests,
+            "sequential_images_per_s": round(self.requests / self.sequential_s, 3),
+            "batched_images_per_s": round(self.requests / self.batched_s, 3),
+            "gain": round(self.gain, 3), "max_pixel_diff": self.max_pixel_diff,
+        })
+
+
+def batching(*, size: int = 256, requests: int = 4, runs: int = 3, preset: str = "bundled", log: Any = None) -> BatchingResult:
+    """One-image text-to-image requests run one by one, then as one batch, alternating; the same engine."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from gpu_worker.engine import Engine, EngineConfig
+    from gpu_worker.interface import GenerationRequest
+
+    say = log or (lambda *_: None)
+    engine = Engine.from_config(EngineConfig(preset=preset, device=os.environ.get("EASEL_DEVICE", "auto")))
+    batch = [
+        GenerationRequest(mode="generate", prompt=BATCH_PROMPTS[i % len(BATCH_PROMPTS)], size=size, n=1, seed=100 + i)
+        for i in range(requests)
+    ]
+
+    def one_by_one() -> list[bytes]:
+        return [engine.generate(r).images[0] for r in batch]
+
+    def together() -> list[bytes]:
+        return [r.images[0] for r in engine.generate_batch(batch)]
+
+    alone, batched = one_by_one(), together()  # warm-up, and the images to compare
+    pixels = lambda png: np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)  # noqa: E731
+    diff = max(int(np.abs(pixels(a) - pixels(b)).max()) for a, b in zip(alone, batched, strict=True))
+    seq_runs: list[float] = []
+    bat_runs: list[float] = []
+    for i in range(runs):
+        order = ((seq_runs, one_by_one), (bat_runs, together)) if i % 2 == 0 else ((bat_runs, together), (seq_runs, one_by_one))
+        for bucket, fn in order:
+            started = time.perf_counter()
+            fn()
+            bucket.append(time.perf_counter() - started)
+        say(f"run {i + 1}/{runs}: one by one {seq_runs[-1]:.2f} s, batched {bat_runs[-1]:.2f} s")
+    return BatchingResult(size=size, requests=requests, sequential_runs=seq_runs, batched_runs=bat_runs, max_pixel_diff=diff)
+
+
 def machine() -> str:
     """One line naming the CPU, its cores, torch, and whether jemalloc is preloaded."""
     import torch
@@ -181,9 +262,23 @@ def machine() -> str:
     )
 
 
-def write_markdown(path: Path, *, command: str, machine_line: str, requests: dict[int, list[float]], model: str, result: CompareResult | None) -> None:
+MARK_START = "<!-- gpu_worker.bench: start (make bench rewrites what lies between these marks) -->"
+MARK_END = "<!-- gpu_worker.bench: end -->"
+
+
+def write_markdown(
+    path: Path,
+    *,
+    command: str,
+    machine_line: str,
+    requests: dict[int, list[float]],
+    model: str,
+    result: CompareResult | None,
+    batched: BatchingResult | None = None,
+) -> None:
+    """Rewrite this tool's sections of `path`, between its marks; everything else in the file stays."""
     lines = [
-        "# Benchmarks",
+        MARK_START,
         "",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with `{command}`.",
         "",
@@ -220,8 +315,37 @@ def write_markdown(path: Path, *, command: str, machine_line: str, requests: dic
             result.line(),
             "```",
         ]
+    if batched is not None:
+        lines += [
+            "",
+            f"## Cross-request batching ({batched.requests} one-image requests at {batched.size}, model `{model}`)",
+            "",
+            "The same requests (different prompts and seeds) one after another through `Engine.generate`, and as one "
+            "batch through `Engine.generate_batch`, runs alternating.",
+            "",
+            "| how | median s | images/s | runs (s) |",
+            "|---|---|---|---|",
+            f"| one by one | {batched.sequential_s:.2f} | {batched.requests / batched.sequential_s:.3f} | {', '.join(f'{r:.2f}' for r in batched.sequential_runs)} |",
+            f"| one batch | {batched.batched_s:.2f} | {batched.requests / batched.batched_s:.3f} | {', '.join(f'{r:.2f}' for r in batched.batched_runs)} |",
+            "",
+            f"Gain: **{batched.gain:.2f}x** images per second; largest difference of any pixel between an image made "
+            f"alone and in the batch: {batched.max_pixel_diff}/255.",
+            "",
+            "```",
+            batched.line(),
+            "```",
+        ]
+    lines += ["", MARK_END]
+    section = "\n".join(lines)
+    old = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    if MARK_START in old and MARK_END in old:
+        head, rest = old.split(MARK_START, 1)
+        tail = rest.split(MARK_END, 1)[1]
+        text = head + section + tail
+    else:
+        text = old.rstrip("\n") + "\n\n" + section + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text(text)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +360,12 @@ def main(argv: list[str] | None = None) -> int:
     req_p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     req_p.add_argument("--runs", type=int, default=3)
     req_p.add_argument("--preset", default="bundled")
-    all_p = sub.add_parser("all", help="requests + compare, written to Markdown")
+    bat_p = sub.add_parser("batching", help="one-image requests one by one against one batch")
+    bat_p.add_argument("--size", type=int, default=256)
+    bat_p.add_argument("--requests", type=int, default=4)
+    bat_p.add_argument("--runs", type=int, default=3)
+    bat_p.add_argument("--preset", default="bundled")
+    all_p = sub.add_parser("all", help="requests + compare + batching, written to Markdown")
     all_p.add_argument("--out", type=Path, default=Path("docs/benchmarks.md"))
     all_p.add_argument("--runs", type=int, default=3)
     all_p.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
@@ -251,6 +380,10 @@ def main(argv: list[str] | None = None) -> int:
             f"fp32 identical: {result.fp32_same_images}; max abs diff {result.max_abs_diff:.4f}")
         print(result.line() if args.json else f"ours {result.ours_s:.2f} s, diffusers {result.diffusers_s:.2f} s, ratio {result.ratio:.2f}, same images {result.same_images}")
         return 0
+    if args.command == "batching":
+        batched = batching(size=args.size, requests=args.requests, runs=args.runs, preset=args.preset, log=log)
+        print(batched.line())
+        return 0
     if args.command == "requests":
         for size, runs in time_requests(sizes=args.sizes, runs=args.runs, preset=args.preset, log=log).items():
             print(f"{size}: median {statistics.median(runs):.2f} s over {runs}")
@@ -261,8 +394,9 @@ def main(argv: list[str] | None = None) -> int:
     model = "easel-bundled-shapes-v1" if BUNDLED_DIR.exists() else "easel-bundled-random (bundled architecture, random weights)"
     requests = time_requests(sizes=args.sizes, runs=args.runs, log=log)
     result = compare(runs=args.runs, log=log)
+    batched = batching(runs=args.runs, log=log)
     command = "make bench"
-    write_markdown(args.out, command=command, machine_line=machine_line, requests=requests, model=model, result=result)
+    write_markdown(args.out, command=command, machine_line=machine_line, requests=requests, model=model, result=result, batched=batched)
     print(result.line())
     return 0
 

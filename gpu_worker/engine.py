@@ -38,6 +38,7 @@ from gpu_worker.interface import (
     GenerationRequest,
     GenerationResult,
     ProgressCallback,
+    batch_key,
 )
 from gpu_worker.signature import apply_signature
 
@@ -57,6 +58,8 @@ OPTION_KEYS = {
     "repaint_resample": int,
 }
 MAX_STEPS = 1000
+# Cross-request batching: the most images one batch holds (a full request is 10).
+MAX_BATCH_IMAGES = 16
 
 _engine: Engine | None = None
 _engine_lock = threading.Lock()
@@ -148,6 +151,53 @@ class Engine:
                 raise _as_generation_error(exc) from exc
         pngs = [_encode_png(apply_signature(im)) for im in images]
         return GenerationResult(images=pngs, model=self.model_name, seconds=time.monotonic() - started)
+
+    def generate_batch(
+        self,
+        requests: list[GenerationRequest],
+        progress: ProgressCallback | None = None,
+        cancel: CancelCheck | None = None,
+    ) -> list[GenerationResult]:
+        """Run several text-to-image requests of one shape (`batch_key`) as one batch.
+
+        Each image keeps its own request's prompt and generator (seed + i), so it is
+        the image that request would get alone, up to the last bits of a larger
+        matrix product in reduced precision. All or nothing, like `generate`.
+        """
+        started = time.monotonic()
+        if not requests:
+            return []
+        keys = {batch_key(r) for r in requests}
+        if None in keys or len(keys) != 1:
+            raise InvalidInput("only text-to-image requests of one size and one set of options run as a batch", param="mode")
+        total = sum(r.n for r in requests) if all(isinstance(r.n, int) for r in requests) else 0
+        if total > MAX_BATCH_IMAGES:
+            raise InvalidInput(f"a batch holds at most {MAX_BATCH_IMAGES} images, got {total}", param="n")
+        calls = [self._prepare(r) for r in requests]
+        with self._lock:
+            try:
+                images = self._run_batch(requests, calls[0]["options"], progress, cancel)
+            except GenerationError:
+                raise
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from exc
+            except Exception as exc:  # noqa: BLE001 - the caller gets one documented type
+                raise _as_generation_error(exc) from exc
+        seconds = time.monotonic() - started
+        results, start = [], 0
+        for r in requests:
+            pngs = [_encode_png(apply_signature(im)) for im in images[start : start + r.n]]
+            results.append(GenerationResult(images=pngs, model=self.model_name, seconds=seconds))
+            start += r.n
+        return results
+
+    def _run_batch(self, requests: list[GenerationRequest], options: Any, progress: ProgressCallback | None, cancel: CancelCheck | None) -> list[Image.Image]:
+        import torch
+
+        prompts = [r.prompt for r in requests for _ in range(r.n)]
+        generators = [torch.Generator("cpu").manual_seed(r.seed + i) for r in requests for i in range(r.n)]
+        out = self.pipeline(prompts, n=len(prompts), size=requests[0].size, generators=generators, options=options, progress=progress, cancel=cancel)
+        return out.to_pil()
 
     def _prepare(self, request: GenerationRequest) -> dict[str, Any]:
         """Check and decode everything before any model work (InvalidInput on the first problem)."""

@@ -63,3 +63,32 @@ def generate(
     from gpu_worker.engine import get_engine
 
     return get_engine().generate(request, progress=progress, cancel=cancel)
+
+
+def generate_batch(
+    requests: list[GenerationRequest],
+    progress: ProgressCallback | None = None,
+    cancel: CancelCheck | None = None,
+) -> list[GenerationResult]:
+    """Run text-to-image requests of one shape (equal `batch_key`) as one batch, one result each.
+
+    Raises `gpu_worker.errors.GenerationError` (or a subclass) for every failure; all or nothing.
+    """
+    from gpu_worker.engine import get_engine
+
+    return get_engine().generate_batch(requests, progress=progress, cancel=cancel)
+
+
+def batch_key(request: GenerationRequest) -> tuple | None:
+    """Requests with equal keys may run as one batch (`generate_batch`); None: run it alone.
+
+    Text to image only (edits, variations and interpolations carry their own
+    images and conditioning), at one size, with one set of sampling options.
+    """
+    if request.mode != "generate" or not isinstance(request.options, dict):
+        return None
+    try:
+        options = tuple(sorted((str(k), repr(v)) for k, v in request.options.items()))
+    except TypeError:
+        return None
+    return ("generate", request.size, options)

@@ -124,7 +124,7 @@ class UnCLIPPipeline:
     def check_inputs(
         self,
         *,
-        prompt: str | None,
+        prompt: str | list[str] | None,
         n: int,
         size: int,
         image_embeddings: torch.Tensor | None,
@@ -143,6 +143,11 @@ class UnCLIPPipeline:
             raise ValueError(f"need one generator per image: {len(generators)} for n={n}")
         if prompt is None and image_embeddings is None:
             raise ValueError("give a prompt or image embeddings")
+        if isinstance(prompt, list):
+            if len(prompt) != n or not all(isinstance(p, str) for p in prompt):
+                raise ValueError(f"a list of prompts needs one string per image: {len(prompt)} for n={n}")
+            if image is not None or mask is not None:
+                raise ValueError("per-image prompts are for text to image; an edit has one prompt")
         if image_embeddings is not None:
             if image_embeddings.ndim != 2 or image_embeddings.shape[0] not in (1, n):
                 raise ValueError(f"image_embeddings must be (1 or n, D), got {tuple(image_embeddings.shape)}")
@@ -186,7 +191,7 @@ class UnCLIPPipeline:
     @torch.no_grad()
     def __call__(
         self,
-        prompt: str | None = "",
+        prompt: str | list[str] | None = "",
         *,
         n: int = 1,
         size: int = 256,
@@ -204,6 +209,9 @@ class UnCLIPPipeline:
         `image`/`mask` are (1, 3, size, size) in [-1, 1] and (1, 1, size, size) with
         1 = repaint; the returned images equal `image` wherever the mask, widened by
         a feathered band, is 0. Without `generators`, image i uses seed + i.
+        `prompt` may be a list of n prompts, one per image: several requests run as
+        one batch (cross-request batching), each image still drawn from its own
+        generator, so it matches the image its request would get alone.
         """
         cascade = self.cascade
         opts = (options or SamplingOptions()).resolved(cascade.spec.defaults)
@@ -266,13 +274,15 @@ class UnCLIPPipeline:
 
     # -- stages ----------------------------------------------------------------------------------
 
-    def _encode_text(self, prompt: str, n: int) -> tuple[Any, Any]:
+    def _encode_text(self, prompt: str | list[str], n: int) -> tuple[Any, Any]:
         clip = self.cascade.clip
-        # Two batches of one, not one of two: the reference pipeline encodes them
-        # apart, and a different GEMM shape can change the last bits.
-        cond = _repeat(clip.encode_text([prompt]), n)
+        # Batches of one, not one batch: the reference pipeline encodes the prompt and
+        # the empty prompt apart, and a different GEMM shape can change the last bits.
         uncond = _repeat(clip.encode_text([""]), n)
-        return cond, uncond
+        if isinstance(prompt, str):
+            return _repeat(clip.encode_text([prompt]), n), uncond
+        encoded = {p: clip.encode_text([p]) for p in dict.fromkeys(prompt)}
+        return _concat([encoded[p] for p in prompt]), uncond
 
     def _run_prior(self, cond: Any, uncond: Any, generators: list[torch.Generator], opts: SamplingOptions, steps: _Stepper) -> torch.Tensor:
         from diffusers.utils.torch_utils import randn_tensor
@@ -386,7 +396,7 @@ class UnCLIPPipeline:
     def _run_1024(
         self,
         low: torch.Tensor,
-        prompt: str,
+        prompt: str | list[str],
         generators: list[torch.Generator],
         opts: SamplingOptions,
         steps: _Stepper,
@@ -481,7 +491,7 @@ class UnCLIPPipeline:
     def _run_sd_upscaler(
         self,
         low: torch.Tensor,
-        prompt: str,
+        prompt: str | list[str],
         generators: list[torch.Generator],
         opts: SamplingOptions,
         steps: _Stepper,
@@ -497,17 +507,20 @@ class UnCLIPPipeline:
         if not 0 <= level <= up.max_noise_level:
             raise ValueError(f"upscaler noise level must be in [0, {up.max_noise_level}]")
         guided = guidance > 1.0
-        both = up.text.encode_text([prompt, ""])
-        num_steps = opts.super_res_1024_steps
         n_all = low.shape[0]
+        prompts = prompt if isinstance(prompt, list) else [prompt] * n_all
+        distinct = list(dict.fromkeys(prompts))
+        encoded = up.text.encode_text([*distinct, ""])
+        row = {p: i for i, p in enumerate(distinct)}
+        num_steps = opts.super_res_1024_steps
         total = num_steps * _chunks_count(n_all, self.batch_size)
         out_chunks = []
         for c, chunk in enumerate(_chunks(n_all, self.batch_size)):
             gens = [generators[j] for j in range(chunk.start, chunk.stop)]
             lowc = low[chunk].float()
             n = lowc.shape[0]
-            cond_tokens = both.tokens[0:1].expand(n, -1, -1)
-            uncond_tokens = both.tokens[1:2].expand(n, -1, -1)
+            cond_tokens = encoded.tokens[[row[prompts[j]] for j in range(chunk.start, chunk.stop)]]
+            uncond_tokens = encoded.tokens[-1:].expand(n, -1, -1)
             hidden = torch.cat([uncond_tokens, cond_tokens]) if guided else cond_tokens
             noise = randn_tensor(lowc.shape, generator=gens, device=self.device, dtype=torch.float32)
             levels = torch.full((n,), level, dtype=torch.long, device=self.device)
@@ -736,6 +749,16 @@ def _repeat(encoding: Any, n: int) -> Any:
         pooled=encoding.pooled.repeat_interleave(n, dim=0),
         tokens=encoding.tokens.repeat_interleave(n, dim=0),
         mask=encoding.mask.repeat_interleave(n, dim=0),
+    )
+
+
+def _concat(encodings: list[Any]) -> Any:
+    from gpu_worker.clip import TextEncoding
+
+    return TextEncoding(
+        pooled=torch.cat([e.pooled for e in encodings]),
+        tokens=torch.cat([e.tokens for e in encodings]),
+        mask=torch.cat([e.mask for e in encodings]),
     )
 
 
