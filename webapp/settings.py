@@ -214,18 +214,30 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
 }
 
-# --- Security for production (checked by `manage.py check --deploy`).
-SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
+# --- Security for production (tests/ops/test_check_deploy.py runs `manage.py check --deploy`).
+# The public URL decides: a site whose SITE_URL is https:// gets secure cookies,
+# an HTTP→HTTPS redirect and a year of HSTS unless a variable says otherwise;
+# `make run` serves http://127.0.0.1:8000, where all of these would lock the
+# browser out, so there they stay off. DEBUG plays no part: make run is not DEBUG.
+SERVED_OVER_HTTPS = SITE_URL.startswith("https://")
+SECURE_COOKIES = env_bool("SECURE_COOKIES", SERVED_OVER_HTTPS)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", SERVED_OVER_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if SERVED_OVER_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", SERVED_OVER_HTTPS)
+# `preload` in the header only takes effect once someone submits the domain to
+# the browsers' list (hstspreload.org); set false if the domain must keep HTTP subdomains.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", SERVED_OVER_HTTPS)
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Operations: /metrics answers staff sessions, and a scraper sending this bearer token.
+METRICS_TOKEN = env_secret("METRICS_TOKEN", "")
 
 LOGGING = {
     "version": 1,
