@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -59,10 +60,20 @@ def review(request, flag_id: int):
     return redirect("moderation:queue")
 
 
+def _get_reportable_image(user, public_id) -> GeneratedImage:
+    """An image this visitor has been shown: their own, one shared by link, or one in a public
+    collection. Anyone else's image is a 404, so a leaked id reports (and reveals) nothing."""
+    image = get_object_or_404(GeneratedImage.objects.select_related("generation__owner"), public_id=public_id, hidden=False)
+    is_owner = user.is_authenticated and image.generation.owner_id == user.pk
+    if not (is_owner or image.share_token or image.collections.filter(is_public=True).exists()):
+        raise Http404("No such image.")
+    return image
+
+
 @require_http_methods(["GET", "POST"])
 def report(request, public_id):
-    """Anyone shown an image (its owner, or someone with a shared link) may report it."""
-    image = get_object_or_404(GeneratedImage.objects.select_related("generation__owner"), public_id=public_id, hidden=False)
+    """Anyone shown an image (its owner, someone with a shared link, a public collection's visitor) may report it."""
+    image = _get_reportable_image(request.user, public_id)
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.report_image(

@@ -17,7 +17,10 @@ def image(alice):
 
     with mock.patch("generation.dispatch.enqueue"):
         gen = services.submit_generation(alice, prompt="a sunny beach", size=256)
-    return GeneratedImage.objects.create(generation=gen, index=0, storage_key="k", width=256, height=256, sha256="x")
+    # Shared by link: what lets people other than alice see it, and so report it.
+    return GeneratedImage.objects.create(
+        generation=gen, index=0, storage_key="k", width=256, height=256, sha256="x", share_token="shared-link"
+    )
 
 
 def test_a_signed_in_user_reports_an_image(client, bob, image):
@@ -73,3 +76,24 @@ def test_rejecting_a_report_hides_the_image(image, moderator):
     review_flag(flag, actor=moderator, action="reject", reason="confirmed")
     image.refresh_from_db()
     assert image.hidden
+
+
+def test_nobody_but_the_owner_can_report_an_image_that_is_not_shared(client, alice, bob, image):
+    from generation.models import Collection
+
+    image.share_token = None
+    image.save(update_fields=["share_token"])
+    url = reverse("moderation:report", args=[image.public_id])
+    client.force_login(bob)
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"category": "violence"}).status_code == 404
+    client.logout()
+    assert client.post(url, {"category": "violence"}).status_code == 404
+    assert not Flag.objects.exists()
+    # In a public collection, its visitors may.
+    collection = Collection.objects.create(owner=alice, title="Public", is_public=True)
+    collection.images.add(image)
+    assert client.post(url, {"category": "violence"}).status_code == 201
+    client.force_login(alice)
+    collection.delete()
+    assert client.get(url).status_code == 200
