@@ -80,7 +80,7 @@ def parse_groups(lines: Iterable[str]) -> dict[str, list[str]]:
 
 
 def compile_rule(category: str, phrase: str, groups: dict[str, list[str]]) -> Rule | None:
-    from moderation.lib.normalize import normalize
+    from moderation.lib.normalize import fold, normalize
 
     slots: list[Slot] = []
     gap = False
@@ -91,10 +91,14 @@ def compile_rule(category: str, phrase: str, groups: dict[str, list[str]]) -> Ru
         members = groups.get(word[1:], []) if word.startswith("@") else [word]
         exact, prefixes = set(), []
         for m in members:
-            if m.endswith("*"):
-                prefixes.append(normalize(m[:-1]).replace(" ", ""))
+            stem = m[:-1] if m.endswith("*") else m
+            if any(c.isdigit() for c in stem) and any(c.isalpha() for c in stem):
+                # A code with digits ("r18", "3d") is itself, not leetspeak: read as
+                # leet, "r18" was "rib" and refused "ribs". Tokens keep their raw form.
+                key = fold(stem)
             else:
-                exact.add(normalize(m).replace(" ", ""))
+                key = normalize(stem).replace(" ", "")
+            (prefixes.append if m.endswith("*") else exact.add)(key)
         if not exact and not prefixes:
             return None
         slots.append(Slot(frozenset(exact), tuple(prefixes), gap))

@@ -84,6 +84,8 @@ def _forms(word: str) -> tuple[str, ...]:
         for candidate in (w, _STRETCH.sub(r"\1\1", w), _STRETCH.sub(r"\1", w)):
             if candidate and candidate not in out:
                 out.append(candidate)
+    if word not in out and word.isalnum():
+        out.append(word)  # "r18", "3d": codes with digits are also matched as written
     return tuple(out)
 
 
