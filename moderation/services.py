@@ -183,11 +183,14 @@ def check_prompt(text: str) -> Verdict:
     hit = lists.names.find(lists.name_allow.masked_tokens(tokens))
     if hit:
         return Verdict(False, "public_figure", {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy})
-    person = find_person_name(text or "")
+    masked = lists.terms.masked_tokens(tokens)
+    # Words of allow phrases ("bloody mary") are never read as a name written without capitals.
+    in_allow_phrases = frozenset(f for t, m in zip(tokens, masked, strict=True) if m is None for f in t.forms)
+    person = find_person_name(text or "", in_allow_phrases)
     if person:
         return Verdict(False, "public_figure", {"check": "name_detector", "name": person})
     # The classifier catches phrasings the lists have not seen; it only refuses when sure.
-    probabilities = classifier.predict(lists.terms.masked_tokens(tokens))
+    probabilities = classifier.predict(masked)
     if probabilities:
         score, category = max((p, c) for c, p in probabilities.items() if c != "allowed")
         if score >= CLASSIFIER_THRESHOLD:

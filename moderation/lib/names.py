@@ -28,7 +28,8 @@ from moderation.lib.normalize import fold
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 # Given names that are also everyday English words, places or titles.
-_WORD_NAMES = set("""
+_WORD_NAMES = set(
+    """
 rose may june april august summer autumn winter dawn grace hope faith joy ivy lily daisy violet iris
 jade amber ruby pearl crystal holly heather angel sky river storm rain sunny star stone hunter chase
 mark will bill jack frank art guy max rich rob pat ray sandy bob bud dale glen glenn major king prince
@@ -51,10 +52,14 @@ bowman porter parker walker tanner turner ward warden temple church abbey chapel
 tower pierce sterling lance spike sonny buddy champ ace dusty lucky happy merry jolly
 ocean sea bay cove harbor harbour shore beach island isle valley canyon mesa prairie
 sunshine rainbow cloud thunder lightning snow frost ice blaze flame ember
-""".split())
+""".split()
+)
 
-_STYLE_CONTEXT = re.compile(r"(?:style of|styled after|by|inspired by|after|artist|painter|painting by|"
-                            r"in the manner of|a la|à la|homage to|tribute to)\s*$", re.I)
+_STYLE_CONTEXT = re.compile(
+    r"(?:style of|styled after|by|inspired by|after|artist|painter|painting by|"
+    r"in the manner of|a la|à la|homage to|tribute to)\s*$",
+    re.I,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 
 
@@ -65,13 +70,24 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
+# Names given often in English-speaking countries that are also words people write
+# in lower case ("sue", "jay", "don a coat"): never read as a first name without a capital.
+_LOWERCASE_WORDS = set(
+    """
+don ger ita una jan sue jay kay dora rosa rita dana joan ruth jill ada ian jo jon tim tom sam dan jim kim roy
+ann anne eva lynn carol jerry jenny sally kelly marion graham bobby penny toni dominic
+""".split()
+)
+
+
 @lru_cache(maxsize=1)
-def given_names() -> frozenset[str]:
+def _name_table() -> dict[str, tuple[int, int]]:
+    """Given name → (highest frequency class anywhere, highest in Britain, Ireland or the USA)."""
     spec = importlib.util.find_spec("gender_guesser")
     if spec is None or not spec.origin:
-        return frozenset()
+        return {}
     path = Path(spec.origin).parent / "data" / "nam_dict.txt"
-    names = set()
+    table: dict[str, tuple[int, int]] = {}
     with open(path, encoding="utf-8") as f:
         for line in f:
             if line[:1] in "#=" or len(line) < 31:
@@ -79,20 +95,55 @@ def given_names() -> frozenset[str]:
             parts = line.split()
             if parts[0] not in ("M", "F", "?", "1M", "1F", "?M", "?F"):
                 continue
-            freqs = [int(c, 16) for c in line[30:85] if c.strip() and c in "0123456789ABCDEF"]
-            # Only names given often somewhere (frequency class ≥ 5 of 13 in some country):
-            # rare spellings are more often words than names.
-            if not freqs or max(freqs) < 5:
+            freqs = [int(c, 16) if c in "0123456789ABCDEF" else 0 for c in line[30:85]]
+            if not freqs or max(freqs) == 0:
                 continue
             name = parts[1].replace("+", " ").lower()
             if " " in name or not name.isalpha():
                 continue
-            names.add(fold(name))
-    return frozenset(names - _WORD_NAMES)
+            key = fold(name)
+            anywhere, english = table.get(key, (0, 0))
+            table[key] = (max(anywhere, max(freqs)), max(english, max(freqs[:3])))
+    return table
 
 
 @lru_cache(maxsize=1)
-def ordinary_words() -> frozenset[str]:
+def given_names() -> frozenset[str]:
+    """First names for "Firstname Surname" written with capitals.
+
+    Only names given often somewhere (frequency class ≥ 5 of 13 in some country):
+    rare spellings are more often words than names. Names that are among the
+    5,000 commonest words of the CLIP vocabulary count only when they are common
+    in Britain, Ireland or the USA: "John" stays, "The", "Can", "Moon" and "Long"
+    (given names somewhere) do not.
+    """
+    common = ordinary_words(5000)
+    return frozenset(
+        n
+        for n, (anywhere, english) in _name_table().items()
+        if anywhere >= 5 and n not in _WORD_NAMES and (n not in common or english >= 4)
+    )
+
+
+@lru_cache(maxsize=1)
+def lowercase_given_names() -> frozenset[str]:
+    """First names trusted without a capital ("a photo of jane kowalczyk").
+
+    Stricter: common in Britain, Ireland or the USA (class ≥ 4), at least four
+    letters, and not a word people write in lower case.
+    """
+    return (
+        frozenset(
+            n
+            for n, (_anywhere, english) in _name_table().items()
+            if english >= 4 and len(n) >= 4 and n not in _WORD_NAMES and n not in _LOWERCASE_WORDS
+        )
+        & given_names()
+    )
+
+
+@lru_cache(maxsize=4)
+def ordinary_words(limit: int = 40000) -> frozenset[str]:
     spec = importlib.util.find_spec("open_clip")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
@@ -103,7 +154,7 @@ def ordinary_words() -> frozenset[str]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
         next(f)
         for rank, line in enumerate(f):
-            if rank > 40000:
+            if rank > limit:
                 break
             a, _, b = line.rstrip("\n").partition(" ")
             if b.endswith("</w>"):
@@ -127,32 +178,57 @@ def _capitalised(word: str) -> bool:
     return len(word) >= 2 and word[0].isupper() and not word.isupper()
 
 
-def find_person_name(text: str) -> str | None:
-    """A "Firstname Surname" in `text` that looks like a real person's name, or None."""
+def _is_allowed(full: str, surname: str, allowed: frozenset[str]) -> bool:
+    return full in allowed or any(
+        full.startswith(a + " ") or a.endswith(" " + surname) for a in allowed
+    )
+
+
+def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | None:
+    """A "Firstname Surname" in `text` that looks like a real person's name, or None.
+
+    `masked`: words of allow phrases found in the prompt ("bloody mary"); a name
+    without capitals is never read from them.
+    """
     plain = _plain(text)
     given, ordinary, allowed = given_names(), ordinary_words(), allowed_names()
     if not given:
         return None
     words = list(_WORD.finditer(plain))
+    lower_given = lowercase_given_names()
     for i, m in enumerate(words[:-1]):
         first = m.group()
-        if not _capitalised(first) or fold(first) not in given:
+        if _capitalised(first) and fold(first) in given:
+            # The surname: the next one or two capitalised words.
+            span = [first]
+            j = i + 1
+            while j < len(words) and j <= i + 2 and _capitalised(words[j].group()):
+                if plain[words[j - 1].end() : words[j].start()].strip(" "):
+                    break  # punctuation between: not one name
+                span.append(words[j].group())
+                j += 1
+        elif first.islower() and first in lower_given and first not in masked:
+            # Written without capitals: a common English first name and the next word,
+            # itself lower case, right after it.
+            nxt = words[i + 1].group()
+            if not nxt.islower() or plain[m.end() : words[i + 1].start()] != " ":
+                continue
+            span = [first, nxt]
+        else:
             continue
-        # The surname: the next one or two capitalised words.
-        span = [first]
-        j = i + 1
-        while j < len(words) and j <= i + 2 and _capitalised(words[j].group()):
-            if plain[words[j - 1].end() : words[j].start()].strip(" "):
-                break  # punctuation between: not one name
-            span.append(words[j].group())
-            j += 1
         if len(span) < 2:
             continue
         surname = fold(span[-1]).replace("’", "'").split("'")[0]
-        if surname in ordinary or surname in given or len(surname) < 3:
+        if (
+            surname in ordinary
+            or surname in given
+            or len(surname) < (3 if _capitalised(first) else 4)
+        ):
             continue
+        if not _capitalised(first) and (surname[:-1] in ordinary or surname[:-2] in ordinary):
+            continue  # lower case: not even a plural of an ordinary word ("mary cocktails")
         full = " ".join(fold(w) for w in span)
-        if full in allowed or any(full.startswith(a + " ") or a.endswith(" " + surname) for a in allowed):
+        if _is_allowed(full, surname, allowed):
             continue
         if _STYLE_CONTEXT.search(plain[: m.start()]):
             continue
