@@ -1,16 +1,23 @@
 """A small offline prompt classifier: the safety net behind the term lists.
 
 Term lists miss phrasings they have not seen ("a girl with no top on"). This
-softmax regression over hashed word and character n-grams of the normalised
-prompt is trained on our own labelled prompts (moderation/eval/*.tsv) by
-``python -m moderation.eval.train_classifier`` and stored as a small .npz in
+softmax regression over word, word-pair and character n-grams of the
+normalised prompt is trained on our own labelled prompts (moderation/eval/*.tsv)
+by ``python -m moderation.eval.train_classifier`` and stored as a small .npz in
 moderation/data/. It only ever adds refusals, and only above a high
 probability, so the allow phrases and the traps stay the lists' business.
+
+Only features seen in training count. The model stores its vocabulary (every
+n-gram that occurred in at least two training prompts) next to the weights; an
+n-gram outside it adds nothing to any class, and still counts in the
+normalisation, so a prompt of unseen words ("seq 3f9a0c…", a serial number)
+scores the prior and is never refused. (An earlier version hashed features into
+65,536 buckets: unseen n-grams then borrowed the weights of whatever trained
+n-gram shared their bucket, and about one random hex string in 750 was refused.)
 """
 
 from __future__ import annotations
 
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,52 +25,73 @@ import numpy as np
 
 from moderation.lib.normalize import Token
 
-DIM = 1 << 16
 CLASSES = ("allowed", "sexual", "violence", "hate", "self_harm", "illegal")
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "prompt_classifier.npz"
 
 
-def _h(feature: str) -> int:
-    return zlib.crc32(feature.encode()) & (DIM - 1)
-
-
-def features(tokens: list[Token]) -> list[int]:
-    """Hashed features, each counted once: a word repeated 500 times is one word."""
+def features(tokens: list[Token | None]) -> set[str]:
+    """The prompt's n-grams, each counted once: a word repeated 500 times is one word."""
     words = [t.text for t in tokens if t is not None]
-    out = set()
+    out: set[str] = set()
     for i, w in enumerate(words):
-        out.add(_h("w:" + w))
+        out.add("w:" + w)
         if i:
-            out.add(_h("b:" + words[i - 1] + " " + w))
+            out.add("b:" + words[i - 1] + " " + w)
         if len(w) > 20:
             continue  # no character n-grams of runs like "xxxxxxxx…": they are not words
         padded = f"<{w}>"
         for n in (3, 4, 5):
             for j in range(len(padded) - n + 1):
-                out.add(_h(f"c{n}:" + padded[j : j + n]))
-    return sorted(out)
+                out.add(f"c{n}:" + padded[j : j + n])
+    return out
+
+
+class Model:
+    """Vocabulary (feature → row), weights per class, biases."""
+
+    def __init__(self, vocab: list[str], W: np.ndarray, b: np.ndarray):
+        self.index = {f: i for i, f in enumerate(vocab)}
+        self.W = W.astype(np.float32)
+        self.b = b.astype(np.float32)
+
+    def save(self, path: Path) -> None:
+        vocab = sorted(self.index, key=self.index.get)
+        blob = np.frombuffer("\n".join(vocab).encode(), dtype=np.uint8)
+        np.savez_compressed(path, vocab=blob, W=self.W.astype(np.float16), b=self.b)
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        data = np.load(path)
+        vocab = data["vocab"].tobytes().decode().split("\n")
+        if len(vocab) != data["W"].shape[0]:
+            raise ValueError(f"{path}: {len(vocab)} features but {data['W'].shape[0]} weight rows")
+        return cls(vocab, data["W"], data["b"])
+
+    def logits(self, feats: set[str]) -> np.ndarray:
+        rows = [i for i in map(self.index.get, feats) if i is not None]
+        # Divided by the square root of all the prompt's features, known or not:
+        # unseen words dilute what the known ones say instead of being ignored.
+        return self.W[rows].sum(axis=0) / np.sqrt(max(len(feats), 1)) + self.b
 
 
 @lru_cache(maxsize=1)
-def _model():
+def _model() -> Model | None:
     if not MODEL_PATH.exists():
         return None
-    data = np.load(MODEL_PATH)
-    return data["W"].astype(np.float32), data["b"].astype(np.float32)
+    return Model.load(MODEL_PATH)
 
 
-def predict(tokens: list[Token]) -> dict[str, float] | None:
+def predict(tokens: list[Token | None]) -> dict[str, float] | None:
     """Class probabilities, or None when no model is installed."""
     model = _model()
     if model is None:
         return None
-    W, b = model
     if len({t.text for t in tokens if t is not None}) < 2:
         return None  # one word is the lists' call, not a guess from its letters
-    idx = features(tokens)
-    if not idx:
+    feats = features(tokens)
+    if not feats:
         return None
-    logits = W[idx].sum(axis=0) / np.sqrt(len(idx)) + b
+    logits = model.logits(feats)
     p = np.exp(logits - logits.max())
     p /= p.sum()
     return {c: float(v) for c, v in zip(CLASSES, p, strict=True)}

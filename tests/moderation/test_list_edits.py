@@ -17,12 +17,15 @@ def test_a_new_term_is_refused_after_it_is_saved(fresh_lists, django_capture_on_
 
 @pytest.mark.django_db
 def test_a_deactivated_term_is_allowed_again(fresh_lists, django_capture_on_commit_callbacks):
-    assert not check_prompt("a gory scene").allowed
+    # A word only the list knows (a seeded word such as "gory" is also known to the classifier).
     with django_capture_on_commit_callbacks(execute=True):
-        Term.objects.filter(phrase="gory").update(active=False)
+        Term.objects.create(category="violence", phrase="gloopfest")
+    assert not check_prompt("a gloopfest scene").allowed
+    with django_capture_on_commit_callbacks(execute=True):
+        Term.objects.filter(phrase="gloopfest").update(active=False)
         # .update() sends no signal: a save through the admin does.
-        Term.objects.get(phrase="gory").save()
-    assert check_prompt("a gory scene").allowed
+        Term.objects.get(phrase="gloopfest").save()
+    assert check_prompt("a gloopfest scene").allowed
 
 
 @pytest.mark.django_db
