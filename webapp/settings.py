@@ -186,6 +186,11 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"
+# A worker's claim on a generation is a lease it renews while it works. When the
+# lease runs out (the worker died), the reaper puts the request back on the queue;
+# after GENERATION_MAX_ATTEMPTS claims it fails and is refunded instead.
+GENERATION_LEASE_S = env_float("GENERATION_LEASE_S", 60.0)
+GENERATION_MAX_ATTEMPTS = env_int("GENERATION_MAX_ATTEMPTS", 3)
 REDIS_URL = env_str("REDIS_URL", "")
 
 # --- The model the GPU worker runs.
@@ -201,6 +206,9 @@ SIGNUP_RATE_LIMIT = env_int("SIGNUP_RATE_LIMIT", 10)  # sign-ups and reset reque
 # --- Generation limits.
 STUDIO_PROMPT_MAX = env_int("STUDIO_PROMPT_MAX", 400)
 GENERATION_TIMEOUT_S = env_float("GENERATION_TIMEOUT_S", 600.0)
+# Cross-request batching (generation/batching.py): a GPU worker runs queued text-to-image
+# requests of one size together, up to this many images (at most 16; 0 or 1 turns it off).
+GENERATION_BATCH_MAX_IMAGES = env_int("GENERATION_BATCH_MAX_IMAGES", 8)
 
 CACHES = {
     "default": (
