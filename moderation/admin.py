@@ -5,7 +5,15 @@ from moderation.models import Flag, PublicFigure, ReviewAction, Term
 
 @admin.register(Flag)
 class FlagAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "user", "target", "kind", "category", "status", "counts_as_strike"]
+    list_display = [
+        "created_at",
+        "user",
+        "target",
+        "kind",
+        "category",
+        "status",
+        "counts_as_strike",
+    ]
     list_filter = ["target", "kind", "category", "status"]
     search_fields = ["user__email", "text"]
     raw_id_fields = ["user", "generation", "image", "reporter", "reviewed_by"]
@@ -42,8 +50,10 @@ class ModeratorEditable(admin.ModelAdmin):
 
 @admin.register(Term)
 class TermAdmin(ModeratorEditable):
-    list_display = ["phrase", "category", "active", "updated_at"]
-    list_filter = ["category", "active"]
+    list_display = ["phrase", "category", "active", "ambiguous", "updated_at"]
+    list_editable = ["active", "ambiguous"]
+    list_filter = ["category", "active", "ambiguous"]
+    fields = ["category", "phrase", "active", "ambiguous"]
     search_fields = ["phrase"]
 
 

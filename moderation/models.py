@@ -23,24 +23,40 @@ class Flag(models.Model):
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="flags"
+    )
     target = models.CharField(max_length=16, choices=Target.choices)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.REFUSAL)
     category = models.CharField(max_length=32)
     text = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
     generation = models.ForeignKey(
-        "generation.Generation", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+        "generation.Generation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
     )
     image = models.ForeignKey(
-        "generation.GeneratedImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="flags"
+        "generation.GeneratedImage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flags",
     )
     upload_key = models.CharField(max_length=300, blank=True)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
     )
     counts_as_strike = models.BooleanField(default=False)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -68,11 +84,18 @@ class ReviewAction(models.Model):
         AUTO_WARN = "auto_warn", "Automatic warning (strikes)"
         AUTO_SUSPEND = "auto_suspend", "Automatic suspension (strikes)"
 
-    flag = models.ForeignKey(Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
-    subject = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="moderation_actions"
+    flag = models.ForeignKey(
+        Flag, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
     )
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="moderation_actions",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     action = models.CharField(max_length=16, choices=Action.choices)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -96,11 +119,22 @@ class Term(models.Model):
     category = models.CharField(max_length=16, choices=Category.choices)
     phrase = models.CharField(max_length=200)
     active = models.BooleanField(default=True)
+    ambiguous = models.BooleanField(
+        default=False,
+        help_text=(
+            "The words have common innocent senses (a wire stripper, a rugby hooker, Slaughter Beach): "
+            "the term only refuses a prompt when something else in it agrees — another listed term, or "
+            "the classifier reading the rest of the prompt as disallowed. Leave unticked for terms that "
+            "must refuse on their own."
+        ),
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["category", "phrase"]
-        constraints = [models.UniqueConstraint(fields=["category", "phrase"], name="term_unique_phrase")]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "phrase"], name="term_unique_phrase")
+        ]
 
     def __str__(self) -> str:
         return f"{self.category}: {self.phrase}"
@@ -119,7 +153,9 @@ class PublicFigure(models.Model):
         OTHER = "other", "Other"
 
     name = models.CharField(max_length=200, unique=True)
-    aliases = models.TextField(blank=True, help_text="Other ways people write the name, separated by ';'.")
+    aliases = models.TextField(
+        blank=True, help_text="Other ways people write the name, separated by ';'."
+    )
     country = models.CharField(max_length=8, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)
     active = models.BooleanField(default=True)

@@ -19,12 +19,23 @@ def _lines(path: Path):
             yield line
 
 
-def read_terms() -> list[tuple[str, str]]:
+AMBIGUOUS_MARK = "~"
+
+
+def read_terms() -> list[tuple[str, str, bool]]:
+    """(category, phrase, ambiguous) for every line of the term files.
+
+    A line starting with ``~`` is an ambiguous term: its words have common
+    innocent senses, so it only refuses with corroboration (services.check_prompt).
+    """
     out = []
     for name in TERM_FILES:
         category = "allow_name" if name == "allow_names" else name
         for line in _lines(DATA_DIR / "terms" / f"{name}.txt"):
-            out.append((category, line.lower()))
+            ambiguous = line.startswith(AMBIGUOUS_MARK)
+            phrase = line.lstrip(AMBIGUOUS_MARK).strip().lower()
+            if phrase:
+                out.append((category, phrase, ambiguous))
     return out
 
 
@@ -45,7 +56,14 @@ def read_public_figures() -> list[dict]:
 def seed_lists(Term, PublicFigure) -> tuple[int, int]:
     """Create the missing terms and figures. Returns how many of each were added."""
     existing = set(Term.objects.values_list("category", "phrase"))
-    new_terms = [Term(category=c, phrase=p) for c, p in dict.fromkeys(read_terms()) if (c, p) not in existing]
+    entries = {(c, p): a for c, p, a in read_terms()}
+    # Migration 0002 runs this with the model as it was before the flag existed.
+    flagged = any(f.name == "ambiguous" for f in Term._meta.get_fields())
+    new_terms = [
+        Term(category=c, phrase=p, **({"ambiguous": a} if flagged else {}))
+        for (c, p), a in entries.items()
+        if (c, p) not in existing
+    ]
     Term.objects.bulk_create(new_terms, ignore_conflicts=True)
 
     known = set(PublicFigure.objects.values_list("name", flat=True))
@@ -58,3 +76,20 @@ def seed_lists(Term, PublicFigure) -> tuple[int, int]:
         new_figures.append(PublicFigure(**row))
     PublicFigure.objects.bulk_create(new_figures, ignore_conflicts=True)
     return len(new_terms), len(new_figures)
+
+
+def sync_ambiguous_flags(Term) -> int:
+    """Set the ambiguous flag of existing terms to what the data files say. Returns how many changed.
+
+    Used by the migration that introduced the flag and by ``seed_moderation
+    --update-flags``; a plain seed leaves existing rows (and moderators' choices) alone.
+    """
+    entries = {(c, p): a for c, p, a in read_terms()}
+    changed = []
+    for term in Term.objects.all():
+        want = entries.get((term.category, term.phrase))
+        if want is not None and term.ambiguous != want:
+            term.ambiguous = want
+            changed.append(term)
+    Term.objects.bulk_update(changed, ["ambiguous"])
+    return len(changed)

@@ -66,6 +66,10 @@ INVALID_IMAGE = "invalid_image"
 # Measured on two held-out sets (docs/moderation.md): at 0.6 the classifier added
 # 7 and 6 refusals of 11 misses each and no false block.
 CLASSIFIER_THRESHOLD = 0.6
+# An ambiguous term refuses when the classifier, reading the prompt without the
+# term's own words, gives the disallowed classes together at least this much
+# (docs/moderation.md: chosen on the development set).
+AMBIGUOUS_CONTEXT_THRESHOLD = 0.35
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,9 @@ class Verdict:
                 mb = self.details["max_bytes"] / (1024 * 1024)
                 return f"The image file is too large: at most {mb:g} MB."
             return INVALID_IMAGE_MESSAGES.get(reason, INVALID_IMAGE_MESSAGES["not_an_image"])
-        return POLICY_MESSAGES.get(self.category or "", "This request was refused by our content policy.")
+        return POLICY_MESSAGES.get(
+            self.category or "", "This request was refused by our content policy."
+        )
 
     @property
     def is_policy_violation(self) -> bool:
@@ -140,8 +146,10 @@ def _build_lists(version: object) -> CompiledLists:
 
     groups = parse_groups((DATA_DIR / "groups.txt").read_text().splitlines())
     rules, allow, allow_names = [], [], []
-    for category, phrase in Term.objects.filter(active=True).values_list("category", "phrase"):
-        rule = compile_rule(category, phrase, groups)
+    for category, phrase, ambiguous in Term.objects.filter(active=True).values_list(
+        "category", "phrase", "ambiguous"
+    ):
+        rule = compile_rule(category, phrase, groups, ambiguous=ambiguous)
         if rule is None:
             continue
         {"allow": allow, "allow_name": allow_names}.get(category, rules).append(rule)
@@ -152,7 +160,10 @@ def _build_lists(version: object) -> CompiledLists:
             if key:
                 aliases.setdefault(key, name)
     return CompiledLists(
-        version, TermMatcher(rules, allow), TermMatcher([], allow_names), NameMatcher(aliases, ordinary=ordinary_words())
+        version,
+        TermMatcher(rules, allow),
+        TermMatcher([], allow_names),
+        NameMatcher(aliases, ordinary=ordinary_words()),
     )
 
 
@@ -171,21 +182,87 @@ def compiled_lists() -> CompiledLists:
 # --- Checks ------------------------------------------------------------------------
 
 
+def _most_specific(rules):
+    return min(
+        rules,
+        key=lambda r: (-r.specificity[0], -r.specificity[1], CATEGORY_PRIORITY.index(r.category)),
+    )
+
+
 def check_prompt(text: str) -> Verdict:
-    """Refuse prompts asking for sexual, violent, hateful, self-harm or illegal content, or naming a real person."""
+    """Refuse prompts asking for sexual, violent, hateful, self-harm or illegal content, or naming a real person.
+
+    A listed term refuses on its own unless it is marked *ambiguous* (its words
+    have common innocent senses: a wire stripper, a rugby hooker, Slaughter
+    Beach). An ambiguous term refuses only when something else agrees: a second
+    listed term elsewhere in the prompt, or the classifier reading the rest of
+    the prompt — the term's own words set aside — as disallowed with probability
+    at least ``AMBIGUOUS_CONTEXT_THRESHOLD``. Otherwise its words are set aside
+    for the classifier too, so the word alone cannot refuse by the back door.
+    """
     lists = compiled_lists()
     tokens = tokenize(text or "")
-    hits = lists.terms.match(tokens)
-    if hits:
-        best = min(hits, key=lambda r: (-r.specificity[0], -r.specificity[1], CATEGORY_PRIORITY.index(r.category)))
-        matched = [r.phrase for r in hits if r.category == best.category]
+    hits = lists.terms.match_spans(tokens)
+    firm = [h.rule for h in hits if not h.rule.ambiguous]
+    if firm:
+        best = _most_specific(firm)
+        matched = [h.rule.phrase for h in hits if h.rule.category == best.category]
         return Verdict(False, best.category, {"check": "terms", "matched": matched})
+    masked = lists.terms.masked_tokens(tokens)
+    ambiguous = [h for h in hits if h.rule.ambiguous]
+    if ambiguous:
+        best = _most_specific([h.rule for h in ambiguous])
+        matched = [h.rule.phrase for h in ambiguous]
+        # A second cue: another ambiguous term of the same category at another place
+        # ("a hooker and her pimp"); a hooker and a bomber corroborate nothing.
+        pairs = [(a, b) for i, a in enumerate(ambiguous) for b in ambiguous[i + 1 :]]
+        agreeing = [
+            a.rule for a, b in pairs if a.rule.category == b.rule.category and not a.overlaps(b)
+        ]
+        if agreeing:
+            best = _most_specific(agreeing)
+            return Verdict(
+                False,
+                best.category,
+                {
+                    "check": "terms",
+                    "matched": matched,
+                    "ambiguous": True,
+                    "corroborated_by": "terms",
+                },
+            )
+        masked = list(masked)
+        for h in ambiguous:
+            for j in range(h.start, h.end):
+                masked[j] = None
+        probabilities = classifier.predict(masked)
+        context = 1.0 - probabilities["allowed"] if probabilities else 0.0
+        if context >= AMBIGUOUS_CONTEXT_THRESHOLD:
+            return Verdict(
+                False,
+                best.category,
+                {
+                    "check": "terms",
+                    "matched": matched,
+                    "ambiguous": True,
+                    "corroborated_by": "classifier",
+                    "context_score": round(context, 3),
+                },
+            )
     hit = lists.names.find(lists.name_allow.masked_tokens(tokens))
     if hit:
-        return Verdict(False, "public_figure", {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy})
-    masked = lists.terms.masked_tokens(tokens)
+        return Verdict(
+            False,
+            "public_figure",
+            {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy},
+        )
     # Words of allow phrases ("bloody mary") are never read as a name written without capitals.
-    in_allow_phrases = frozenset(f for t, m in zip(tokens, masked, strict=True) if m is None for f in t.forms)
+    in_allow_phrases = frozenset(
+        f
+        for t, m in zip(tokens, lists.terms.masked_tokens(tokens), strict=True)
+        if m is None
+        for f in t.forms
+    )
     person = find_person_name(text or "", in_allow_phrases)
     if person:
         return Verdict(False, "public_figure", {"check": "name_detector", "name": person})
@@ -195,6 +272,13 @@ def check_prompt(text: str) -> Verdict:
         score, category = max((p, c) for c, p in probabilities.items() if c != "allowed")
         if score >= CLASSIFIER_THRESHOLD:
             return Verdict(False, category, {"check": "classifier", "score": round(score, 3)})
+    if ambiguous:
+        # Allowed, but moderators can see which ambiguous term was set aside.
+        return Verdict(
+            True,
+            None,
+            {"check": "terms", "ambiguous_uncorroborated": [h.rule.phrase for h in ambiguous]},
+        )
     return Verdict(True)
 
 
@@ -213,7 +297,11 @@ def check_upload(data: bytes, *, max_bytes: int, require_square: bool, context: 
             data, max_bytes=max_bytes, require_square=require_square, png_only=context == "api"
         )
     except image_checks.InvalidImage as e:
-        reason = "unsupported_format_api" if e.reason == "unsupported_format" and context == "api" else e.reason
+        reason = (
+            "unsupported_format_api"
+            if e.reason == "unsupported_format" and context == "api"
+            else e.reason
+        )
         extra = {"max_bytes": max_bytes} if reason == "too_large" else {}
         return _invalid(reason, **extra)
     found = image_checks.detect(image_checks.to_rgb_array(im), faces=True)
@@ -259,7 +347,14 @@ def strike_settings() -> tuple[int, int, timedelta]:
 
 
 def record_refusal(
-    user, verdict: Verdict, *, target: str, text: str = "", generation=None, image=None, upload_key: str = ""
+    user,
+    verdict: Verdict,
+    *,
+    target: str,
+    text: str = "",
+    generation=None,
+    image=None,
+    upload_key: str = "",
 ):
     """Keep a flag for a refusal and count it against the account when it is the user's doing.
 
@@ -287,14 +382,21 @@ def record_refusal(
     return flag
 
 
-def record_borderline(user, verdict: Verdict, *, target: str, text: str = "", generation=None, image=None):
+def record_borderline(
+    user, verdict: Verdict, *, target: str, text: str = "", generation=None, image=None
+):
     """An allowed check that came close: a flag for people to look at, never a strike."""
     from moderation.models import Flag
 
     return Flag.objects.create(
-        user=user if getattr(user, "pk", None) else None, target=target, kind=Flag.Kind.BORDERLINE,
-        category=verdict.category or verdict.details.get("suspected", "nudity"), text=text,
-        details=verdict.details, generation=generation, image=image,
+        user=user if getattr(user, "pk", None) else None,
+        target=target,
+        kind=Flag.Kind.BORDERLINE,
+        category=verdict.category or verdict.details.get("suspected", "nudity"),
+        text=text,
+        details=verdict.details,
+        generation=generation,
+        image=image,
     )
 
 
@@ -303,7 +405,9 @@ def active_strikes(user) -> int:
 
     _warn, _suspend, window = strike_settings()
     return (
-        Flag.objects.filter(user=user, counts_as_strike=True, created_at__gte=timezone.now() - window)
+        Flag.objects.filter(
+            user=user, counts_as_strike=True, created_at__gte=timezone.now() - window
+        )
         .exclude(status=Flag.Status.APPROVED)
         .count()
     )
@@ -320,26 +424,43 @@ def apply_strikes(user, flag=None) -> str | None:
     strikes = active_strikes(user)
     since = timezone.now() - window
     if strikes >= suspend_at and not user.is_suspended:
-        suspend_user(user, reason="Suspended automatically after repeated content-policy refusals, pending review.")
+        suspend_user(
+            user,
+            reason="Suspended automatically after repeated content-policy refusals, pending review.",
+        )
         ReviewAction.objects.create(
-            flag=flag, subject=user, action=ReviewAction.Action.AUTO_SUSPEND,
+            flag=flag,
+            subject=user,
+            action=ReviewAction.Action.AUTO_SUSPEND,
             reason=f"{strikes} refusals within {window.days} days",
         )
-        _notify(user, "Your Easel account is suspended pending review",
-                "Your account was suspended after repeated requests that our content policy refuses. "
-                "A moderator will review it.")
+        _notify(
+            user,
+            "Your Easel account is suspended pending review",
+            "Your account was suspended after repeated requests that our content policy refuses. "
+            "A moderator will review it.",
+        )
         return "suspended"
-    if strikes >= warn_at and not ReviewAction.objects.filter(
-        subject=user, action__in=[ReviewAction.Action.AUTO_WARN, ReviewAction.Action.AUTO_SUSPEND],
-        created_at__gte=since,
-    ).exists():
+    if (
+        strikes >= warn_at
+        and not ReviewAction.objects.filter(
+            subject=user,
+            action__in=[ReviewAction.Action.AUTO_WARN, ReviewAction.Action.AUTO_SUSPEND],
+            created_at__gte=since,
+        ).exists()
+    ):
         ReviewAction.objects.create(
-            flag=flag, subject=user, action=ReviewAction.Action.AUTO_WARN,
+            flag=flag,
+            subject=user,
+            action=ReviewAction.Action.AUTO_WARN,
             reason=f"{strikes} refusals within {window.days} days",
         )
-        _notify(user, "A warning about Easel's content policy",
-                "Several of your recent requests were refused by our content policy. "
-                "If this continues, your account will be suspended pending review.")
+        _notify(
+            user,
+            "A warning about Easel's content policy",
+            "Several of your recent requests were refused by our content policy. "
+            "If this continues, your account will be suspended pending review.",
+        )
         return "warned"
     return None
 
@@ -363,14 +484,21 @@ def report_image(image, *, reporter=None, reason: str = "", category: str = "oth
     from moderation.models import Flag
 
     existing = Flag.objects.filter(
-        target=Flag.Target.REPORT, image=image, status=Flag.Status.OPEN,
+        target=Flag.Target.REPORT,
+        image=image,
+        status=Flag.Status.OPEN,
         reporter=reporter if getattr(reporter, "pk", None) else None,
     ).first()
     if existing and existing.reporter_id:
         return existing
     return Flag.objects.create(
-        user=image.generation.owner, target=Flag.Target.REPORT, kind=Flag.Kind.REPORT,
-        category=category, text=reason[:2000], image=image, generation=image.generation,
+        user=image.generation.owner,
+        target=Flag.Target.REPORT,
+        kind=Flag.Kind.REPORT,
+        category=category,
+        text=reason[:2000],
+        image=image,
+        generation=image.generation,
         reporter=reporter if getattr(reporter, "pk", None) else None,
         details={"prompt": image.generation.prompt[:1000]},
     )
@@ -399,12 +527,17 @@ def review_flag(flag, *, actor, action: str, reason: str = ""):
                 from generation.models import GeneratedImage
 
                 GeneratedImage.objects.filter(pk=flag.image_id).update(hidden=action == "reject")
-        ReviewAction.objects.create(flag=flag, subject=user, actor=actor, action=action, reason=reason)
+        ReviewAction.objects.create(
+            flag=flag, subject=user, actor=actor, action=action, reason=reason
+        )
     if user is not None:
         if action == "warn":
-            _notify(user, "A warning about Easel's content policy",
-                    "A moderator reviewed one of your requests and found it against our content policy. "
-                    "Please read the policy; repeated violations lead to suspension.")
+            _notify(
+                user,
+                "A warning about Easel's content policy",
+                "A moderator reviewed one of your requests and found it against our content policy. "
+                "Please read the policy; repeated violations lead to suspension.",
+            )
         elif action == "suspend":
             suspend_user(user, reason=reason or "Suspended by a moderator.", actor=actor)
         elif action == "reinstate":

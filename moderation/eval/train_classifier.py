@@ -46,18 +46,37 @@ def rows(paths, exclude=()):
     return out
 
 
-def allow_matcher() -> TermMatcher:
-    """The seeded allow phrases: the classifier sees prompts with them masked, in training as on the site."""
+def site_view_matcher() -> TermMatcher:
+    """The seeded allow phrases and ambiguous terms, to show the classifier each prompt as the site does.
+
+    On the site the classifier never sees the words of an allow phrase, nor those
+    of an ambiguous term (it judges the rest of the prompt, see
+    services.check_prompt); in training they are set aside the same way.
+    """
     groups = parse_groups((DATA_DIR / "groups.txt").read_text().splitlines())
-    rules = [compile_rule(c, p, groups) for c, p in read_terms() if c == "allow"]
-    return TermMatcher([], [r for r in rules if r is not None])
+    allow, ambiguous = [], []
+    for c, p, amb in read_terms():
+        if c == "allow":
+            allow.append(compile_rule(c, p, groups))
+        elif amb and c != "allow_name":
+            ambiguous.append(compile_rule(c, p, groups, ambiguous=True))
+    return TermMatcher([r for r in ambiguous if r is not None], [r for r in allow if r is not None])
+
+
+def site_view(matcher: TermMatcher, prompt: str):
+    tokens = tokenize(prompt)
+    masked = matcher.masked_tokens(tokens)
+    for hit in matcher.match_spans(tokens):
+        for j in range(hit.start, hit.end):
+            masked[j] = None
+    return masked
 
 
 def train(
     data, *, epochs=1500, lr=8.0, l2=1e-5, min_df=MIN_DF
 ):  # full-batch gradient descent: seconds
-    allow = allow_matcher()
-    feats = [features(allow.masked_tokens(tokenize(prompt))) for _, prompt in data]
+    matcher = site_view_matcher()
+    feats = [features(site_view(matcher, prompt)) for _, prompt in data]
     df = Counter(f for fs in feats for f in fs)
     vocab = sorted(f for f, n in df.items() if n >= min_df)
     index = {f: i for i, f in enumerate(vocab)}

@@ -10,6 +10,12 @@ words may be:
 * ``@group`` — any word of a named group (``@person`` = man, woman, child, …);
 * ``...`` — up to three other words in between (``shoot* ... @person``).
 
+A term may be *ambiguous*: a word with a common innocent sense ("stripper" of
+wires and paint, "hooker" in rugby, "Slaughter Beach"). Such a rule only
+refuses when something else in the prompt agrees (see
+``moderation.services.check_prompt``); the matcher reports where it matched so
+its words can be set aside while the rest of the prompt is judged.
+
 "Allow" phrases ("killer whale", "naked mole rat", "shooting star") are
 matched first and hide their words from every block term.
 
@@ -45,6 +51,7 @@ class Rule:
     category: str
     phrase: str
     slots: tuple[Slot, ...]
+    ambiguous: bool = False
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -79,7 +86,9 @@ def parse_groups(lines: Iterable[str]) -> dict[str, list[str]]:
     return groups
 
 
-def compile_rule(category: str, phrase: str, groups: dict[str, list[str]]) -> Rule | None:
+def compile_rule(
+    category: str, phrase: str, groups: dict[str, list[str]], *, ambiguous: bool = False
+) -> Rule | None:
     from moderation.lib.normalize import fold, normalize
 
     slots: list[Slot] = []
@@ -105,7 +114,19 @@ def compile_rule(category: str, phrase: str, groups: dict[str, list[str]]) -> Ru
         gap = False
     if not slots:
         return None
-    return Rule(category, phrase, tuple(slots))
+    return Rule(category, phrase, tuple(slots), ambiguous)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A block rule and the tokens it covered (``start`` to ``end``, gaps included)."""
+
+    rule: Rule
+    start: int
+    end: int
+
+    def overlaps(self, other: Hit) -> bool:
+        return self.start < other.end and other.start < self.end
 
 
 class TermMatcher:
@@ -170,17 +191,21 @@ class TermMatcher:
 
     def match(self, tokens: Sequence[Token]) -> list[Rule]:
         """Every block rule found, after masking allow phrases."""
+        return [hit.rule for hit in self.match_spans(tokens)]
+
+    def match_spans(self, tokens: Sequence[Token]) -> list[Hit]:
+        """Every block rule found (once, at its first place), after masking allow phrases."""
         keys: list[frozenset[str] | None] = [token_keys(t) for t in tokens]
         if self._allow[0] or self._allow[1]:
             for _rule, start, end in list(self._find(self._allow, keys)):
                 for j in range(start, end):
                     keys[j] = None
-        hits: list[Rule] = []
+        hits: list[Hit] = []
         seen = set()
-        for rule, _s, _e in self._find(self._rules, keys):
+        for rule, start, end in self._find(self._rules, keys):
             if (rule.category, rule.phrase) not in seen:
                 seen.add((rule.category, rule.phrase))
-                hits.append(rule)
+                hits.append(Hit(rule, start, end))
         return hits
 
     def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
@@ -219,7 +244,12 @@ def _within_one_edit(a: str, b: str) -> bool:
         diff = [i for i in range(la) if a[i] != b[i]]
         if len(diff) == 1:
             return True
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        return (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
     if la > lb:
         a, b = b, a
     i = 0
@@ -242,7 +272,9 @@ class NameMatcher:
     so short surnames never match ordinary words one letter away ("Biden"/"bidet").
     """
 
-    def __init__(self, aliases: dict[str, str], *, fuzzy_min: int = 8, ordinary: frozenset[str] = frozenset()):
+    def __init__(
+        self, aliases: dict[str, str], *, fuzzy_min: int = 8, ordinary: frozenset[str] = frozenset()
+    ):
         # alias (normalised, space-separated) → canonical name
         self._exact = dict(aliases)
         self._fuzzy_min = fuzzy_min
@@ -278,7 +310,11 @@ class NameMatcher:
                     text = variants[0]
                     if n == 1 and (text in self._ordinary or variants[-1] in self._ordinary):
                         continue
-                    if n <= 3 and len(text) in self._fuzzy_lengths and len(text.replace(" ", "")) + 1 >= self._fuzzy_min:
+                    if (
+                        n <= 3
+                        and len(text) in self._fuzzy_lengths
+                        and len(text.replace(" ", "")) + 1 >= self._fuzzy_min
+                    ):
                         fuzzy_hit = self._fuzzy(text)
         return fuzzy_hit
 

@@ -7,7 +7,7 @@ rows — including moderators' edits — are left as they are.
 from django.core.management.base import BaseCommand
 
 from moderation.models import PublicFigure, Term
-from moderation.seed import seed_lists
+from moderation.seed import seed_lists, sync_ambiguous_flags
 from moderation.services import bump_lists_version
 
 
@@ -16,8 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--reset", action="store_true",
+            "--reset",
+            action="store_true",
             help="Delete every term and public figure first (moderators' edits are lost).",
+        )
+
+        parser.add_argument(
+            "--update-flags",
+            action="store_true",
+            help="Also set the 'ambiguous' flag of existing terms to what the data files say "
+            "(a moderator's change of that flag on a term in the files is overwritten).",
         )
 
     def handle(self, *args, **options):
@@ -25,5 +33,8 @@ class Command(BaseCommand):
             Term.objects.all().delete()
             PublicFigure.objects.all().delete()
         terms, figures = seed_lists(Term, PublicFigure)
+        flags = sync_ambiguous_flags(Term) if options["update_flags"] else 0
         bump_lists_version()
         self.stdout.write(f"Added {terms} terms and {figures} public figures.")
+        if options["update_flags"]:
+            self.stdout.write(f"Changed the ambiguous flag of {flags} terms.")
