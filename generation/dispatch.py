@@ -11,10 +11,19 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import close_old_connections
+from kombu.exceptions import OperationalError as BrokerError
 
 log = logging.getLogger(__name__)
 
 _executor: ThreadPoolExecutor | None = None
+
+# About 10 s of retries (0, 0.5, 1, 1.5, 2, 2, 2, ...) before giving up on the broker.
+PUBLISH_RETRY_POLICY = {
+    "max_retries": 8,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
 
 
 def _run_in_thread(generation_id: int) -> None:
@@ -37,4 +46,14 @@ def enqueue(generation_id: int) -> None:
         return
     from generation.tasks import run_generation
 
-    run_generation.apply_async(args=[generation_id], queue="gpu")
+    try:
+        # A broker that restarts is back within seconds: keep trying that long.
+        run_generation.apply_async(
+            args=[generation_id], queue="gpu", retry=True, retry_policy=PUBLISH_RETRY_POLICY
+        )
+    except (BrokerError, OSError):
+        # The row is committed and charged, so it is not lost: the reaper sends it again.
+        log.exception(
+            "could not queue generation %s: the broker is unreachable; the reaper will send it again",
+            generation_id,
+        )

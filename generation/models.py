@@ -27,7 +27,9 @@ class Generation(models.Model):
         API = "api", "API"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="generations"
+    )
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.GENERATE)
     source = models.CharField(max_length=8, choices=Source.choices, default=Source.STUDIO)
     prompt = models.TextField(blank=True)
@@ -50,13 +52,24 @@ class Generation(models.Model):
     )
     frame_x = models.IntegerField(null=True, blank=True)
     frame_y = models.IntegerField(null=True, blank=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
     failure_reason = models.CharField(max_length=500, blank=True)
     progress_stage = models.CharField(max_length=32, blank=True)
     progress_step = models.PositiveIntegerField(default=0)
     progress_total = models.PositiveIntegerField(default=0)
     model_name = models.CharField(max_length=100, blank=True)
+    # How many times a worker has claimed it (a redelivery after a crash claims again).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The current claim: a worker owns a RUNNING row while its lease lasts and
+    # renews it as it works. Whoever holds the token finishes the row; a worker
+    # whose lease ran out (and was taken over) may neither store nor refund.
+    claim_token = models.CharField(max_length=32, blank=True)
+    claimed_by = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When it last went on the queue: the reaper sends it again if the broker lost it.
+    queued_at = models.DateTimeField(default=timezone.now)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -118,10 +131,14 @@ class Collection(models.Model):
     """A named set of a user's images; a public one has a page anyone can open."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collections"
+    )
     title = models.CharField(max_length=100)
     is_public = models.BooleanField(default=False)
-    images = models.ManyToManyField(GeneratedImage, through="CollectionItem", related_name="collections")
+    images = models.ManyToManyField(
+        GeneratedImage, through="CollectionItem", related_name="collections"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -133,7 +150,9 @@ class Collection(models.Model):
 
 class CollectionItem(models.Model):
     collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
-    image = models.ForeignKey(GeneratedImage, on_delete=models.CASCADE, related_name="collection_items")
+    image = models.ForeignKey(
+        GeneratedImage, on_delete=models.CASCADE, related_name="collection_items"
+    )
     added_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -156,7 +175,9 @@ class OutpaintCanvas(models.Model):
     MAX_SIDE = 8192
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="canvases")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="canvases"
+    )
     source_image = models.ForeignKey(
         GeneratedImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="canvases"
     )

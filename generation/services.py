@@ -13,15 +13,21 @@ import hashlib
 import io
 import logging
 import math
+import os
 import secrets
+import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TypeVar
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 
@@ -33,6 +39,7 @@ from gpu_worker.interface import GenerationRequest, GenerationResult
 from moderation import services as moderation
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SIZES = (256, 512, 1024)
 
@@ -104,7 +111,9 @@ def submit_generation(
     if refusal:
         raise SubmitError("account", refusal)
     prompt = (prompt or "").strip()
-    limit = prompt_max or (settings.STUDIO_PROMPT_MAX if source == Generation.Source.STUDIO else 1000)
+    limit = prompt_max or (
+        settings.STUDIO_PROMPT_MAX if source == Generation.Source.STUDIO else 1000
+    )
     needs_prompt = mode in (Generation.Mode.GENERATE, Generation.Mode.EDIT)
     if needs_prompt and not prompt:
         raise SubmitError("prompt_required", param="prompt")
@@ -114,9 +123,15 @@ def submit_generation(
     if mode == Generation.Mode.INTERPOLATE and image2 is None and not prompt2:
         raise SubmitError("image_required", param="image2")
     if len(prompt2) > limit:
-        raise SubmitError("prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt2")
+        raise SubmitError(
+            "prompt_too_long",
+            error_messages["prompt_too_long"].format(limit=limit),
+            param="prompt2",
+        )
     if len(prompt) > limit:
-        raise SubmitError("prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt")
+        raise SubmitError(
+            "prompt_too_long", error_messages["prompt_too_long"].format(limit=limit), param="prompt"
+        )
     if size not in SIZES:
         raise SubmitError("invalid_size", param="size")
     if not 1 <= n <= 10:
@@ -137,11 +152,17 @@ def submit_generation(
     input_keys: dict[str, str] = {}
     try:
         if image is not None:
-            input_keys["input_image"] = storage.save_bytes(storage.input_key(user.pk, public_id, "image"), image)
+            input_keys["input_image"] = storage.save_bytes(
+                storage.input_key(user.pk, public_id, "image"), image
+            )
         if mask is not None:
-            input_keys["input_mask"] = storage.save_bytes(storage.input_key(user.pk, public_id, "mask"), mask)
+            input_keys["input_mask"] = storage.save_bytes(
+                storage.input_key(user.pk, public_id, "mask"), mask
+            )
         if image2 is not None:
-            input_keys["input_image2"] = storage.save_bytes(storage.input_key(user.pk, public_id, "image2"), image2)
+            input_keys["input_image2"] = storage.save_bytes(
+                storage.input_key(user.pk, public_id, "image2"), image2
+            )
     except storage.StorageError as e:
         storage.delete_quietly(list(input_keys.values()))
         raise SubmitError("storage_unavailable") from e
@@ -189,37 +210,226 @@ def enqueue_generation(generation_id: int) -> None:
 
 
 # --- Running a generation (called by the GPU task) --------------------------------
+#
+# A worker *claims* a row (QUEUED → RUNNING) with a fresh token and a lease it
+# renews as it works. Only the token's holder may store results, finish or fail
+# the row; every such write is an UPDATE conditional on the token, so a worker
+# that stalled, lost its lease and was taken over can neither add images nor
+# charge or refund anything. A redelivered task takes over a RUNNING row whose
+# lease ran out; the reaper puts such rows back on the queue.
 
 Runner = Callable[..., GenerationResult]
 
-
-def _claim(generation_id: int) -> Generation | None:
-    """Move QUEUED → RUNNING. None when the row is gone or someone else has it."""
-    claimed = Generation.objects.filter(pk=generation_id, status=Generation.Status.QUEUED).update(
-        status=Generation.Status.RUNNING, started_at=timezone.now(), progress_stage="starting"
-    )
-    if not claimed:
-        return None
-    gen = Generation.objects.get(pk=generation_id)
-    Generation.objects.filter(pk=generation_id).update(attempts=gen.attempts + 1)
-    return gen
+_DB_ERRORS = (OperationalError, InterfaceError)
 
 
-def fail_generation(generation: Generation, code: str, *, detail: str = "") -> None:
-    """Record a failure (once) and refund the request's credits."""
-    with transaction.atomic():
-        changed = Generation.objects.filter(
-            pk=generation.pk, status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING]
-        ).update(
-            status=Generation.Status.FAILED,
-            failure_reason=error_messages.get(code, code),
-            finished_at=timezone.now(),
+class LeaseLost(Exception):
+    """This worker's claim ended (taken over, reaped or cancelled): stop without finishing."""
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:200]
+
+
+def _with_db_retry(fn: Callable[[], T], *, what: str, tries: int = 4) -> T:
+    """Run `fn`, reconnecting and retrying when the database connection drops.
+
+    Every write retried here is conditional (on a status or a claim token), so
+    running it again after a commit whose answer was lost changes nothing.
+    Inside an outer transaction nothing can be retried: the error goes up.
+    """
+    for attempt in range(tries):
+        try:
+            return fn()
+        except _DB_ERRORS as e:
+            if attempt == tries - 1 or connection.in_atomic_block:
+                raise
+            log.warning("database connection lost while %s (%s); reconnecting", what, e)
+            connection.close()
+            time.sleep(0.25 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+_io_executor: ThreadPoolExecutor | None = None
+
+
+def _io_pool() -> ThreadPoolExecutor:
+    # Long-lived threads: the S3 client is per thread and costs ~0.3 s to make.
+    global _io_executor
+    if _io_executor is None:
+        _io_executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="easel-io")
+    return _io_executor
+
+
+@dataclass
+class Claim:
+    """A worker's hold on one RUNNING generation."""
+
+    generation: Generation
+    token: str
+    lost: bool = False
+    retried_uploads: bool = False
+    _renewed: float = field(default_factory=time.monotonic)
+    _stage: str = ""
+
+    def rows(self):
+        return Generation.objects.filter(
+            pk=self.generation.pk, status=Generation.Status.RUNNING, claim_token=self.token
         )
-        if changed:
-            billing.refund_generation(generation, reason=f"Refund: {code}")
-            transaction.on_commit(lambda: events.publish_finished(generation.public_id, "failed"))
+
+    def renew(self, **progress) -> None:
+        """Extend the lease (and record progress); raises LeaseLost when the row is no longer ours."""
+        if self.lost:
+            raise LeaseLost(f"generation {self.generation.pk} was taken over")
+        expires = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_S)
+        updated = _with_db_retry(
+            lambda: self.rows().update(lease_expires_at=expires, **progress),
+            what="renewing a lease",
+        )
+        self._renewed = time.monotonic()
+        if not updated:
+            self.lost = True
+            log.warning(
+                "generation %s: lease lost; another worker or the reaper has it", self.generation.pk
+            )
+            raise LeaseLost(f"generation {self.generation.pk} was taken over")
+
+    def renewing(self, fn: Callable[..., T], *args) -> T:
+        """Call `fn(*args)` — blocking I/O that touches no database, such as an upload — in a
+        helper thread, renewing the lease from this one until it returns.
+
+        On LeaseLost the call is still waited for (its result is discarded by the caller's clean-up).
+        """
+        interval = max(0.05, min(1.0, settings.GENERATION_LEASE_S / 4))
+        future = _io_pool().submit(fn, *args)
+        while True:
+            try:
+                return future.result(timeout=interval)
+            except FuturesTimeout:
+                try:
+                    self.renew()
+                except LeaseLost as lost:
+                    # Let the call end, and hand what it made to the caller to clean up.
+                    lost.late_result = None if future.exception() else future.result()
+                    raise
+
+    def progress(self, stage: str, step: int, total: int) -> None:
+        """The model's progress callback: a few writes a second at most, each renewing the lease."""
+        now = time.monotonic()
+        due = now - self._renewed >= min(0.5, settings.GENERATION_LEASE_S / 4)
+        if stage == self._stage and step < total and not due:
+            return
+        self._stage = stage
+        self.renew(progress_stage=stage, progress_step=step, progress_total=total)
+
+
+def _claim(generation_id: int) -> Claim | None:
+    """QUEUED → RUNNING, or take over a RUNNING row whose lease ran out. None when not ours to run."""
+
+    def claim() -> Claim | None:
+        now = timezone.now()
+        token = secrets.token_hex(16)
+        takeable = Q(status=Generation.Status.QUEUED) | Q(
+            status=Generation.Status.RUNNING, lease_expires_at__lt=now
+        )
+        claimed = Generation.objects.filter(
+            takeable, pk=generation_id, attempts__lt=settings.GENERATION_MAX_ATTEMPTS
+        ).update(
+            status=Generation.Status.RUNNING,
+            claim_token=token,
+            claimed_by=worker_name(),
+            lease_expires_at=now + timedelta(seconds=settings.GENERATION_LEASE_S),
+            started_at=now,
+            attempts=F("attempts") + 1,
+            progress_stage="starting",
+            progress_step=0,
+            progress_total=0,
+        )
+        if claimed:
+            return Claim(Generation.objects.get(pk=generation_id), token)
+        # A claim that ran out after its last allowed attempt: end it here (fail and refund).
+        spent = Generation.objects.filter(takeable, pk=generation_id).first()
+        if spent is not None:
+            _fail(
+                spent,
+                "worker_failed",
+                detail="no attempts left after lost workers",
+                condition=Q(claim_token=spent.claim_token) & takeable,
+            )
+        return None
+
+    return _with_db_retry(claim, what="claiming a generation")
+
+
+def _fail(
+    generation: Generation, code: str, *, detail: str = "", condition: Q | None = None
+) -> bool:
+    """Fail and refund (once) if the row is still open and `condition` holds. True when this call did it."""
+
+    def fail() -> int:
+        with transaction.atomic():
+            rows = Generation.objects.filter(
+                pk=generation.pk, status__in=[Generation.Status.QUEUED, Generation.Status.RUNNING]
+            )
+            if condition is not None:
+                rows = rows.filter(condition)
+            changed = rows.update(
+                status=Generation.Status.FAILED,
+                failure_reason=error_messages.get(code, code),
+                finished_at=timezone.now(),
+                lease_expires_at=None,
+            )
+            if changed:
+                billing.refund_generation(generation, reason=f"Refund: {code}")
+                transaction.on_commit(
+                    lambda: events.publish_finished(generation.public_id, "failed")
+                )
+            return changed
+
+    changed = _with_db_retry(fail, what="failing a generation")
+    if changed:
+        _delete_orphans(generation, keep=set())
     if detail:
         log.warning("generation %s failed (%s): %s", generation.pk, code, detail)
+    return bool(changed)
+
+
+def fail_generation(
+    generation: Generation, code: str, *, detail: str = "", token: str | None = None
+) -> bool:
+    """Record a failure (once) and refund the request's credits.
+
+    With `token`, only while that claim still holds the row (a worker failing its own work).
+    """
+    return _fail(
+        generation,
+        code,
+        detail=detail,
+        condition=Q(claim_token=token) if token is not None else None,
+    )
+
+
+def _image_prefix(generation: Generation) -> str:
+    return storage.image_key(generation.owner_id, generation.public_id, 0).rsplit("/", 1)[0]
+
+
+def _delete_orphans(generation: Generation, *, keep: set[str]) -> None:
+    """Remove stored PNGs of this generation that no GeneratedImage row names.
+
+    A worker killed between uploading and finishing leaves its copies behind;
+    whoever ends the row (the next worker, a failure, the reaper) clears them.
+    """
+    from django.core.files.storage import default_storage
+
+    prefix = _image_prefix(generation)
+    try:
+        _, files = default_storage.listdir(prefix)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    except Exception:  # noqa: BLE001 - storage down: a later end of the row tries again
+        log.warning("could not list %s to clear leftovers", prefix, exc_info=True)
+        return
+    storage.delete_quietly([f"{prefix}/{name}" for name in files if f"{prefix}/{name}" not in keep])
 
 
 def _build_request(generation: Generation) -> GenerationRequest:
@@ -239,20 +449,42 @@ def _build_request(generation: Generation) -> GenerationRequest:
     )
 
 
-def _progress_recorder(generation_id: int) -> Callable[[str, int, int], None]:
-    last = {"t": 0.0, "stage": ""}
+def run_claimed(generation_id: int, runner: Runner) -> tuple[Claim, GenerationResult] | str:
+    """The GPU half: claim, read the inputs and run the model.
 
-    def record(stage: str, step: int, total: int) -> None:
-        now = time.monotonic()
-        # At most a few writes a second: progress is for people, not for the database.
-        if stage == last["stage"] and now - last["t"] < 0.5 and step < total:
-            return
-        last.update(t=now, stage=stage)
-        Generation.objects.filter(pk=generation_id, status=Generation.Status.RUNNING).update(
-            progress_stage=stage, progress_step=step, progress_total=total
-        )
+    Returns the claim and the result for `complete_generation`, or the final
+    status ("skipped" when it was not ours to run, or our claim was lost).
+    """
+    claim = _claim(generation_id)
+    if claim is None:
+        if not Generation.objects.filter(pk=generation_id).exists():
+            log.info("generation %s was deleted before it ran; nothing to do", generation_id)
+        return "skipped"
+    generation = claim.generation
 
-    return record
+    try:
+        request = claim.renewing(_build_request, generation)
+    except LeaseLost:
+        return "skipped"
+    except storage.StorageError as e:
+        return _fail_claimed(claim, "storage_failed", detail=str(e))
+
+    try:
+        result = runner(request, progress=claim.progress)
+    except Exception as e:  # noqa: BLE001 - any crash in the model is a failed request, refunded
+        if claim.lost or isinstance(e, LeaseLost) or isinstance(e.__cause__, LeaseLost):
+            return "skipped"
+        if isinstance(e, WorkerError):
+            return _fail_claimed(claim, "worker_failed", detail=e.message)
+        log.exception("worker crashed on generation %s", generation.pk)
+        return _fail_claimed(claim, "worker_failed", detail=repr(e))
+    return claim, result
+
+
+def _fail_claimed(claim: Claim, code: str, *, detail: str = "") -> str:
+    if fail_generation(claim.generation, code, detail=detail, token=claim.token):
+        return Generation.Status.FAILED
+    return "skipped"
 
 
 def process_generation(generation_id: int, runner: Runner) -> str:
@@ -261,29 +493,11 @@ def process_generation(generation_id: int, runner: Runner) -> str:
     `runner` is `gpu_worker.interface.generate`, passed in by the task so that
     this module never imports torch.
     """
-    generation = _claim(generation_id)
-    if generation is None:
-        if not Generation.objects.filter(pk=generation_id).exists():
-            log.info("generation %s was deleted before it ran; nothing to do", generation_id)
-        return "skipped"
-
-    try:
-        request = _build_request(generation)
-    except storage.StorageError as e:
-        fail_generation(generation, "storage_failed", detail=str(e))
-        return Generation.Status.FAILED
-
-    try:
-        result = runner(request, progress=_progress_recorder(generation.pk))
-    except WorkerError as e:
-        fail_generation(generation, "worker_failed", detail=e.message)
-        return Generation.Status.FAILED
-    except Exception as e:  # noqa: BLE001 - any crash in the model is a failed request, refunded
-        log.exception("worker crashed on generation %s", generation.pk)
-        fail_generation(generation, "worker_failed", detail=repr(e))
-        return Generation.Status.FAILED
-
-    return store_results(generation, result)
+    ran = run_claimed(generation_id, runner)
+    if isinstance(ran, str):
+        return ran
+    claim, result = ran
+    return complete_generation(claim, result)
 
 
 def _provenance_record(generation: Generation, result: GenerationResult, index: int) -> dict:
@@ -300,83 +514,230 @@ def _provenance_record(generation: Generation, result: GenerationResult, index: 
     }
 
 
-def store_results(generation: Generation, result: GenerationResult) -> str:
-    """Check, sign and upload the PNGs (outside any transaction), then record them and finish."""
+# Storage that restarts is back within seconds; past these waits the request fails, refunded.
+STORAGE_RETRY_WAITS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+def _save_retrying(claim: Claim, key: str, png: bytes) -> str:
+    """Upload one PNG, waiting out a short storage outage (the lease is renewed meanwhile).
+
+    A retry after an upload whose answer was lost may store a second copy
+    under another name; `_delete_orphans` removes it when the row finishes.
+    """
+    for wait in (*STORAGE_RETRY_WAITS_S, None):
+        try:
+            return claim.renewing(storage.save_bytes, key, png)
+        except LeaseLost as lost:
+            storage.delete_quietly([lost.late_result] if getattr(lost, "late_result", None) else [])
+            raise
+        except storage.StorageError as e:
+            if wait is None or e.permanent:
+                raise
+            claim.retried_uploads = True
+            log.warning("generation %s: %s; trying again in %.0f s", claim.generation.pk, e, wait)
+            claim.renewing(time.sleep, wait)
+    raise AssertionError("unreachable")
+
+
+def complete_generation(claim: Claim, result: GenerationResult) -> str:
+    """The CPU half: check, sign and upload the PNGs (outside any transaction), then finish.
+
+    Returns the final status, or "skipped" when the claim was lost meanwhile
+    (the copies stored here are then removed again).
+    """
+    generation = claim.generation
+    try:
+        claim.renew(progress_stage="checking")
+    except LeaseLost:
+        return "skipped"
     # Every output is checked before anyone can see it; a hit is hidden and flagged.
     verdicts = [moderation.check_output(png) for png in result.images]
     if result.images and not any(v.allowed for v in verdicts):
+        if _fail_claimed(claim, "content_policy") != Generation.Status.FAILED:
+            return "skipped"
         for verdict in verdicts:
-            moderation.record_refusal(generation.owner, verdict, target="output", text=generation.prompt, generation=generation)
-        fail_generation(generation, "content_policy")
+            moderation.record_refusal(
+                generation.owner,
+                verdict,
+                target="output",
+                text=generation.prompt,
+                generation=generation,
+            )
         return Generation.Status.FAILED
 
     try:
-        signed = [provenance.sign_png(png, record=_provenance_record(generation, result, index))
-                  for index, png in enumerate(result.images)]
+        signed = [
+            provenance.sign_png(png, record=_provenance_record(generation, result, index))
+            for index, png in enumerate(result.images)
+        ]
     except provenance.ProvenanceError as e:
-        fail_generation(generation, "worker_failed", detail=str(e))
-        return Generation.Status.FAILED
+        return _fail_claimed(claim, "worker_failed", detail=str(e))
 
     saved: list[tuple[int, str, bytes]] = []
     try:
+        claim.renew(progress_stage="storing")
         for index, png in enumerate(signed):
-            key = storage.save_bytes(storage.image_key(generation.owner_id, generation.public_id, index), png)
+            key = _save_retrying(
+                claim, storage.image_key(generation.owner_id, generation.public_id, index), png
+            )
             saved.append((index, key, png))
+            claim.renew()
+    except LeaseLost:
+        storage.delete_quietly([key for _, key, _ in saved])
+        return "skipped"
     except storage.StorageError as e:
         storage.delete_quietly([key for _, key, _ in saved])
-        fail_generation(generation, "storage_failed", detail=str(e))
-        return Generation.Status.FAILED
+        return _fail_claimed(claim, "storage_failed", detail=str(e))
 
-    with transaction.atomic():
-        finished = Generation.objects.filter(pk=generation.pk, status=Generation.Status.RUNNING).update(
-            status=Generation.Status.SUCCEEDED,
-            finished_at=timezone.now(),
-            model_name=result.model[:100],
-            progress_stage="done",
-        )
-        if finished:
+    def finish() -> int:
+        with transaction.atomic():
+            finished = claim.rows().update(
+                status=Generation.Status.SUCCEEDED,
+                finished_at=timezone.now(),
+                model_name=result.model[:100],
+                progress_stage="done",
+                lease_expires_at=None,
+            )
+            if not finished:
+                return 0
             for (index, key, png), verdict in zip(saved, verdicts, strict=True):
                 with Image.open(io.BytesIO(png)) as im:
                     width, height = im.size
                 image = GeneratedImage.objects.create(
-                    generation=generation, index=index, storage_key=key, width=width, height=height,
-                    sha256=hashlib.sha256(png).hexdigest(), hidden=not verdict.allowed,
+                    generation=generation,
+                    index=index,
+                    storage_key=key,
+                    width=width,
+                    height=height,
+                    sha256=hashlib.sha256(png).hexdigest(),
+                    hidden=not verdict.allowed,
                 )
                 # The flag names the image, so a moderator's approval can release it.
                 if not verdict.allowed:
                     moderation.record_refusal(
-                        generation.owner, verdict, target="output", text=generation.prompt,
-                        generation=generation, image=image,
+                        generation.owner,
+                        verdict,
+                        target="output",
+                        text=generation.prompt,
+                        generation=generation,
+                        image=image,
                     )
                 elif verdict.details.get("borderline"):
                     moderation.record_borderline(
-                        generation.owner, verdict, target="output", text=generation.prompt,
-                        generation=generation, image=image,
+                        generation.owner,
+                        verdict,
+                        target="output",
+                        text=generation.prompt,
+                        generation=generation,
+                        image=image,
                     )
-    if finished:
-        events.publish_finished(generation.public_id, Generation.Status.SUCCEEDED)
+            return finished
+
+    try:
+        finished = _with_db_retry(finish, what="finishing a generation")
+    except _DB_ERRORS:
+        # The database stayed away: our lease runs out and the reaper sends the request again.
+        storage.delete_quietly([key for _, key, _ in saved])
+        raise
+    if not finished:
+        # A retry after a commit whose answer was lost finds the row already ours and done.
+        finished = Generation.objects.filter(
+            pk=generation.pk, status=Generation.Status.SUCCEEDED, claim_token=claim.token
+        ).exists()
     if not finished:
         # Someone else finished or failed it meanwhile (a reaper, a duplicate
-        # delivery): ours are surplus copies.
+        # delivery that took over): ours are surplus copies.
         storage.delete_quietly([key for _, key, _ in saved])
         return "skipped"
+    events.publish_finished(generation.public_id, Generation.Status.SUCCEEDED)
+    if generation.attempts > 1 or claim.retried_uploads:
+        # An earlier attempt, or an upload whose answer was lost, may have left copies.
+        _delete_orphans(generation, keep={key for _, key, _ in saved})
     return Generation.Status.SUCCEEDED
 
 
-def reap_stale_generations(*, now=None) -> int:
-    """Fail and refund generations that have run longer than GENERATION_TIMEOUT_S.
+# --- The reaper (beat, every minute) ------------------------------------------------
 
-    A worker that died without a trace leaves its row RUNNING; without this a
-    user would wait forever for a credit that never comes back. Returns how
-    many were reaped.
+
+def reap_stale_generations(*, now=None) -> int:
+    """Return stale claims to the queue; fail and refund what cannot be saved.
+
+    - RUNNING with its lease run out (the worker died or hung): back to the
+      queue, or failed and refunded once it has used GENERATION_MAX_ATTEMPTS claims.
+    - RUNNING for longer than GENERATION_TIMEOUT_S, lease or not: failed, refunded.
+    - QUEUED for longer than GENERATION_TIMEOUT_S since it was last sent (the
+      broker lost it, e.g. Redis restarted without its data): sent again;
+      failed and refunded when older than (GENERATION_MAX_ATTEMPTS + 1) time limits.
+
+    A duplicate message is harmless: claiming is conditional. Returns how many
+    rows it requeued or failed.
     """
     now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.GENERATION_TIMEOUT_S)
-    stale = Generation.objects.filter(status=Generation.Status.RUNNING, started_at__lt=cutoff)
-    # A queued request older than twice the timeout was lost by the broker.
-    lost = Generation.objects.filter(status=Generation.Status.QUEUED, created_at__lt=cutoff - (now - cutoff))
+    timeout = timedelta(seconds=settings.GENERATION_TIMEOUT_S)
+    max_attempts = settings.GENERATION_MAX_ATTEMPTS
+    running = Generation.Status.RUNNING
+    queued = Generation.Status.QUEUED
     reaped = 0
-    for generation in list(stale) + list(lost):
-        fail_generation(generation, "timed_out", detail="reaped: no result within the time limit")
-        reaped += 1
+
+    # Past the time limit, whatever the lease says.
+    for generation in Generation.objects.filter(status=running, started_at__lt=now - timeout):
+        if _fail(
+            generation,
+            "timed_out",
+            detail="reaped: no result within the time limit",
+            condition=Q(
+                status=running, claim_token=generation.claim_token, started_at=generation.started_at
+            ),
+        ):
+            reaped += 1
+
+    # Lease run out: the worker is gone.
+    for generation in Generation.objects.filter(status=running, lease_expires_at__lt=now):
+        mine = Q(status=running, claim_token=generation.claim_token, lease_expires_at__lt=now)
+        if generation.attempts >= max_attempts:
+            if _fail(
+                generation,
+                "worker_failed",
+                detail=f"lease lost on all {generation.attempts} attempts",
+                condition=mine,
+            ):
+                reaped += 1
+            continue
+        requeued = Generation.objects.filter(mine, pk=generation.pk).update(
+            status=queued,
+            claim_token="",
+            claimed_by="",
+            lease_expires_at=None,
+            queued_at=now,
+            progress_stage="",
+            progress_step=0,
+            progress_total=0,
+        )
+        if requeued:
+            log.warning(
+                "generation %s: %s stopped renewing its lease; back on the queue",
+                generation.pk,
+                generation.claimed_by or "a worker",
+            )
+            enqueue_generation(generation.pk)
+            reaped += 1
+
+    # Queued too long: the message may be gone.
+    for generation in Generation.objects.filter(status=queued, queued_at__lt=now - timeout):
+        if generation.created_at < now - timeout * (max_attempts + 1):
+            if _fail(
+                generation, "timed_out", detail="reaped: never ran", condition=Q(status=queued)
+            ):
+                reaped += 1
+            continue
+        if Generation.objects.filter(
+            pk=generation.pk, status=queued, queued_at=generation.queued_at
+        ).update(queued_at=now):
+            log.warning(
+                "generation %s waited %s in the queue; sending it again",
+                generation.pk,
+                now - generation.queued_at,
+            )
+            enqueue_generation(generation.pk)
+            reaped += 1
     return reaped

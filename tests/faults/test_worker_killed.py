@@ -1,0 +1,188 @@
+"""GPU workers killed with SIGKILL in the middle of generations, at 22 seeded random points.
+
+Two real Celery worker processes run the tiny model; this test kills the
+process running a generation at a random stage (reading inputs, each sampling
+stage, checking outputs, uploading), usually the pool process (the parent
+Celery process replaces it, as a supervisor would) and twice the whole worker
+(a machine gone; a new worker is started). The dead claim's lease runs out, the
+reaper puts the request back on the queue, and another process completes it —
+or, after GENERATION_MAX_ATTEMPTS lost claims, fails it and refunds it. Never
+both, never lost: checked per request, in the bucket and in the ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+from unittest import mock
+
+import pytest
+
+from generation import services
+from generation.models import Generation
+from tests.conftest import make_user
+from tests.faults.checks import assert_each_settled_once, assert_ledger_clean, settle
+from tests.faults.conftest import MAX_ATTEMPTS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# The stages a generation goes through, in order (progress_stage on the row).
+STAGES = ["starting", "prior", "decoder", "super_res_256", "checking", "storing"]
+SEED = 20261123
+
+
+def _plan(rng: random.Random, count: int) -> dict[int, list[tuple[str, float, bool]]]:
+    """Per request, the kills to make: (stage, extra delay, whole worker?)."""
+    order = list(range(count))
+    rng.shuffle(order)
+    # MAX_ATTEMPTS kills for three requests (they must fail, refunded), one for thirteen, none for two.
+    kills_per = {i: MAX_ATTEMPTS for i in order[:3]} | {i: 1 for i in order[3:16]}
+    plan = {
+        i: [(rng.choice(STAGES), rng.uniform(0, 0.12), False) for _ in range(n)]
+        for i, n in kills_per.items()
+    }
+    for i in rng.sample(order[3:16], 2):  # two of the single kills take the whole worker down
+        stage, delay, _ = plan[i][0]
+        plan[i][0] = (stage, delay, True)
+    return plan
+
+
+def _stage_index(stage: str) -> int:
+    return STAGES.index(stage) if stage in STAGES else -1
+
+
+def test_requests_survive_workers_killed_at_random_points(cluster):
+    rng = random.Random(SEED)
+    users = [make_user(f"user{i}@example.com") for i in range(4)]
+    generations = [
+        services.submit_generation(
+            users[i % len(users)], prompt=f"a red circle number {i}", size=256, n=1
+        )
+        for i in range(18)
+    ]
+    plan = {generations[i].pk: kills for i, kills in _plan(rng, len(generations)).items()}
+    planned = sum(len(k) for k in plan.values())
+    done: list[dict] = []
+    killed_tokens: set[str] = set()
+    open_statuses = [Generation.Status.QUEUED, Generation.Status.RUNNING]
+    deadline = time.monotonic() + 180
+    last_reap = 0.0
+
+    while Generation.objects.filter(
+        pk__in=[g.pk for g in generations], status__in=open_statuses
+    ).exists():
+        assert time.monotonic() < deadline, f"not finished; kills so far: {len(done)}"
+        if time.monotonic() - last_reap > 0.5:  # what beat does every minute, sped up
+            services.reap_stale_generations()
+            last_reap = time.monotonic()
+        running = Generation.objects.filter(pk__in=plan.keys(), status=Generation.Status.RUNNING)
+        for row in running.values("pk", "claim_token", "claimed_by", "progress_stage"):
+            kills = plan[row["pk"]]
+            if not kills or row["claim_token"] in killed_tokens:
+                continue
+            stage, delay, whole = kills[0]
+            if _stage_index(row["progress_stage"]) < _stage_index(stage):
+                continue
+            time.sleep(delay)
+            pid = int(row["claimed_by"].rsplit(":", 1)[1])
+            worker = cluster.worker_of_pid(pid)
+            still = Generation.objects.filter(
+                pk=row["pk"], status=Generation.Status.RUNNING, claim_token=row["claim_token"]
+            ).values_list("progress_stage", flat=True)
+            if worker is None or not still:
+                continue  # finished (or its process died) before we got there: try its next claim
+            if whole:
+                cluster.kill_worker(worker)
+                cluster.start_worker(wait=False)
+            else:
+                os.kill(pid, signal.SIGKILL)
+            killed_tokens.add(row["claim_token"])
+            kills.pop(0)
+            done.append({"pk": row["pk"], "stage": still[0], "pid": pid, "whole_worker": whole})
+        time.sleep(0.05)
+
+    # Whatever is left (a redelivered message, a stale claim) settles too, and nothing stays running.
+    settle(generations, timeout=30)
+    services.reap_stale_generations()
+    print(f"{len(done)} of {planned} planned kills made:", done)
+    assert len(done) >= 20, f"only {len(done)} kills landed"
+    assert len({d["stage"] for d in done}) >= 4, "the kills did not spread over the stages"
+
+    outcomes = assert_each_settled_once(generations, cluster.s3)
+    kills_by_pk: dict[int, list[dict]] = {}
+    for kill in done:
+        kills_by_pk.setdefault(kill["pk"], []).append(kill)
+    for generation in generations:
+        kills = kills_by_pk.get(generation.pk, [])
+        if len(kills) >= MAX_ATTEMPTS:
+            assert generation.status == Generation.Status.FAILED, (
+                f"{generation.pk} survived {len(kills)} kills"
+            )
+            assert "refunded" in generation.failure_reason
+        else:
+            assert generation.status == Generation.Status.SUCCEEDED, (
+                generation.pk,
+                generation.failure_reason,
+                kills,
+            )
+            # Completed by another process than the one killed.
+            assert all(not generation.claimed_by.endswith(f":{k['pid']}") for k in kills)
+            assert generation.attempts == len(kills) + 1
+    assert outcomes[Generation.Status.FAILED] == sum(
+        1 for k in kills_by_pk.values() if len(k) >= MAX_ATTEMPTS
+    )
+    assert_ledger_clean(users)
+    # The cluster keeps two workers for the next test.
+    for worker in list(cluster.workers.values()):
+        cluster.wait_ready(worker)
+
+
+def test_a_worker_that_lost_its_lease_stores_nothing_and_refunds_nothing(cluster):
+    """A stalled (not dead) worker whose claim was taken over finds out at its next renewal and stops."""
+    alice = make_user("alice@example.com")
+    with mock.patch("generation.dispatch.enqueue"):
+        generation = services.submit_generation(alice, prompt="a red circle", size=256, n=1)
+    taken_over = {}
+
+    def stalled_runner(request, progress=None):
+        progress("prior", 1, 2)
+        # Meanwhile the lease ran out and a redelivered task took the row over.
+        Generation.objects.filter(pk=generation.pk).update(lease_expires_at=time_in_past())
+        taken_over["claim"] = services._claim(generation.pk)
+        progress("decoder", 1, 2)
+        raise AssertionError("the lost claim kept running")
+
+    assert services.process_generation(generation.pk, stalled_runner) == "skipped"
+    claim = taken_over["claim"]
+    assert claim is not None and claim.generation.attempts == 2
+    generation.refresh_from_db()
+    assert generation.status == Generation.Status.RUNNING and generation.claim_token == claim.token
+    # The stale worker's failure report cannot end the new claim either.
+    assert not services.fail_generation(generation, "worker_failed", token="not-the-claim")
+    # The new holder finishes it: once, paid once.
+    assert services.complete_generation(claim, _tiny_result()) == Generation.Status.SUCCEEDED
+    assert_each_settled_once([generation], cluster.s3)
+    assert_ledger_clean([alice])
+
+
+def time_in_past():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return timezone.now() - timedelta(seconds=1)
+
+
+def _tiny_result():
+    import io
+
+    from PIL import Image
+
+    from gpu_worker.interface import GenerationResult
+    from gpu_worker.signature import apply_signature
+
+    buf = io.BytesIO()
+    apply_signature(Image.new("RGB", (256, 256), (200, 40, 40))).save(buf, "PNG")
+    return GenerationResult(images=[buf.getvalue()], model="test-model", seconds=0.0)
