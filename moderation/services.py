@@ -17,6 +17,7 @@ or a matched term (those stay in ``details``, for moderators).
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -67,9 +68,12 @@ INVALID_IMAGE = "invalid_image"
 # 7 and 6 refusals of 11 misses each and no false block.
 CLASSIFIER_THRESHOLD = 0.6
 # An ambiguous term refuses when the classifier, reading the prompt without the
-# term's own words, gives the disallowed classes together at least this much
-# (docs/moderation.md: chosen on the development set).
-AMBIGUOUS_CONTEXT_THRESHOLD = 0.35
+# term's own words, gives the term's category at least this probability
+# (docs/moderation.md: chosen on held-out sets 8 and 9 and the development set).
+AMBIGUOUS_CONTEXT_THRESHOLD = 0.3
+# ... or all the disallowed classes together at least this much ("an ISIS execution
+# video": the term is illegal, the rest reads as violence).
+AMBIGUOUS_ANY_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,36 @@ def compiled_lists() -> CompiledLists:
 # --- Checks ------------------------------------------------------------------------
 
 
+# A term of these categories inside a place name ("Massacre Rocks", "Dead Woman's
+# Pass", "the Bloody Foreland") is treated as ambiguous. Not sexual or hate terms:
+# "a crowded Nude Beach" must not pass for want of a second cue.
+PLACE_NAME_CATEGORIES = ("violence", "self_harm", "illegal")
+_PLACE_WORDS = (
+    "Rocks?|Pass|Beach|Foreland|Harbou?r|Park|Bay|Creek|Point|Island|Isle|Hills?|Lake|River|"
+    "Rapids|Falls|Valley|Canyon|Springs?|Mountains?|Cove|Gap|Ridge|Head|Sound|Forest|Woods?|"
+    "Moor|Marsh|Glacier|Reef|Peak|Plateau|Gulch|Wells|Cliffs?|Gorge|Caves?|Coast|Hollow|Inlet|"
+    "Loch|Pond|Trail|Brook|Bridge|Lane|Street|Road|Inn|Tavern"
+)
+# One to three capitalised words (possessives allowed) right before a capitalised place word.
+_PLACE_NAME = re.compile(rf"\b(?:[A-Z][a-z]+(?:'s|s')?[ -]){{1,3}}(?:{_PLACE_WORDS})\b")
+
+
+def _in_place_names_only(text: str, hits, terms: TermMatcher) -> set[tuple[str, str]]:
+    """The (category, phrase) of firm hits found only inside capitalised place names."""
+    candidates = {
+        (h.rule.category, h.rule.phrase)
+        for h in hits
+        if not h.rule.ambiguous and h.rule.category in PLACE_NAME_CATEGORIES
+    }
+    if not candidates or not _PLACE_NAME.search(text):
+        return set()
+    elsewhere = {
+        (h.rule.category, h.rule.phrase)
+        for h in terms.match_spans(tokenize(_PLACE_NAME.sub(" Placename ", text)))
+    }
+    return candidates - elsewhere
+
+
 def _most_specific(rules):
     return min(
         rules,
@@ -199,17 +233,24 @@ def check_prompt(text: str) -> Verdict:
     the prompt — the term's own words set aside — as disallowed with probability
     at least ``AMBIGUOUS_CONTEXT_THRESHOLD``. Otherwise its words are set aside
     for the classifier too, so the word alone cannot refuse by the back door.
+    A violence, self-harm or illegal term found only inside a capitalised place
+    name ("Massacre Rocks", "Dead Woman's Pass") is treated as ambiguous too.
     """
     lists = compiled_lists()
     tokens = tokenize(text or "")
     hits = lists.terms.match_spans(tokens)
-    firm = [h.rule for h in hits if not h.rule.ambiguous]
+    places = _in_place_names_only(text or "", hits, lists.terms)
+    firm = [
+        h.rule
+        for h in hits
+        if not h.rule.ambiguous and (h.rule.category, h.rule.phrase) not in places
+    ]
     if firm:
         best = _most_specific(firm)
         matched = [h.rule.phrase for h in hits if h.rule.category == best.category]
         return Verdict(False, best.category, {"check": "terms", "matched": matched})
     masked = lists.terms.masked_tokens(tokens)
-    ambiguous = [h for h in hits if h.rule.ambiguous]
+    ambiguous = [h for h in hits if h.rule.ambiguous or (h.rule.category, h.rule.phrase) in places]
     if ambiguous:
         best = _most_specific([h.rule for h in ambiguous])
         matched = [h.rule.phrase for h in ambiguous]
@@ -235,18 +276,26 @@ def check_prompt(text: str) -> Verdict:
         for h in ambiguous:
             for j in range(h.start, h.end):
                 masked[j] = None
-        probabilities = classifier.predict(masked)
-        context = 1.0 - probabilities["allowed"] if probabilities else 0.0
-        if context >= AMBIGUOUS_CONTEXT_THRESHOLD:
+        probabilities = classifier.predict(masked) or {}
+        # The rest of the prompt must read as the term's own category, or as
+        # disallowed in any category with a higher probability.
+        own, category = max(
+            (probabilities.get(h.rule.category, 0.0), h.rule.category) for h in ambiguous
+        )
+        any_disallowed = 1.0 - probabilities.get("allowed", 1.0)
+        if own >= AMBIGUOUS_CONTEXT_THRESHOLD or any_disallowed >= AMBIGUOUS_ANY_THRESHOLD:
             return Verdict(
                 False,
-                best.category,
+                category,
                 {
                     "check": "terms",
                     "matched": matched,
                     "ambiguous": True,
                     "corroborated_by": "classifier",
-                    "context_score": round(context, 3),
+                    "context_scores": {
+                        category: round(own, 3),
+                        "disallowed": round(any_disallowed, 3),
+                    },
                 },
             )
     hit = lists.names.find(lists.name_allow.masked_tokens(tokens))

@@ -10,6 +10,7 @@ tries them all.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,33 +19,158 @@ from dataclasses import dataclass
 # the subset people actually use to dodge filters).
 _CONFUSABLES = {
     # Cyrillic
-    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p",
-    "с": "c", "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d",
-    "ԛ": "q", "ԝ": "w", "ӏ": "l", "ɡ": "g", "һ": "h", "ո": "n", "ս": "u", "ь": "b", "п": "n",
-    "г": "r", "и": "u", "л": "n", "д": "d", "з": "3", "ч": "4", "ш": "w", "щ": "w",
+    "а": "a",
+    "в": "b",
+    "е": "e",
+    "ё": "e",
+    "к": "k",
+    "м": "m",
+    "н": "h",
+    "о": "o",
+    "р": "p",
+    "с": "c",
+    "т": "t",
+    "у": "y",
+    "х": "x",
+    "ѕ": "s",
+    "і": "i",
+    "ї": "i",
+    "ј": "j",
+    "ԁ": "d",
+    "ԛ": "q",
+    "ԝ": "w",
+    "ӏ": "l",
+    "ɡ": "g",
+    "һ": "h",
+    "ո": "n",
+    "ս": "u",
+    "ь": "b",
+    "п": "n",
+    "г": "r",
+    "и": "u",
+    "л": "n",
+    "д": "d",
+    "з": "3",
+    "ч": "4",
+    "ш": "w",
+    "щ": "w",
     # Greek
-    "α": "a", "β": "b", "γ": "y", "δ": "d", "ε": "e", "ζ": "z", "η": "n", "ι": "i", "κ": "k",
-    "λ": "l", "μ": "u", "ν": "v", "ο": "o", "π": "n", "ρ": "p", "σ": "o", "ς": "s", "τ": "t",
-    "υ": "u", "φ": "o", "χ": "x", "ω": "w",
+    "α": "a",
+    "β": "b",
+    "γ": "y",
+    "δ": "d",
+    "ε": "e",
+    "ζ": "z",
+    "η": "n",
+    "ι": "i",
+    "κ": "k",
+    "λ": "l",
+    "μ": "u",
+    "ν": "v",
+    "ο": "o",
+    "π": "n",
+    "ρ": "p",
+    "σ": "o",
+    "ς": "s",
+    "τ": "t",
+    "υ": "u",
+    "φ": "o",
+    "χ": "x",
+    "ω": "w",
     # Latin extensions and symbols NFKC leaves alone
-    "ı": "i", "ȷ": "j", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ß": "ss", "æ": "ae", "œ": "oe",
-    "þ": "th", "ð": "d", "ŀ": "l", "ɑ": "a", "ɩ": "i", "ʀ": "r", "ʏ": "y", "ᴀ": "a", "ʙ": "b",
-    "ᴄ": "c", "ᴅ": "d", "ᴇ": "e", "ɢ": "g", "ʜ": "h", "ɪ": "i", "ᴊ": "j", "ᴋ": "k", "ʟ": "l",
-    "ᴍ": "m", "ɴ": "n", "ᴏ": "o", "ᴘ": "p", "ǫ": "q", "ꜱ": "s", "ᴛ": "t", "ᴜ": "u", "ᴠ": "v",
-    "ᴡ": "w", "ᴢ": "z", "€": "e", "£": "l", "¢": "c", "¥": "y", "©": "c", "®": "r",
-    "‘": "'", "’": "'", "ʼ": "'", "`": "'", "´": "'",
+    "ı": "i",
+    "ȷ": "j",
+    "ł": "l",
+    "ø": "o",
+    "đ": "d",
+    "ħ": "h",
+    "ß": "ss",
+    "æ": "ae",
+    "œ": "oe",
+    "þ": "th",
+    "ð": "d",
+    "ŀ": "l",
+    "ɑ": "a",
+    "ɩ": "i",
+    "ʀ": "r",
+    "ʏ": "y",
+    "ᴀ": "a",
+    "ʙ": "b",
+    "ᴄ": "c",
+    "ᴅ": "d",
+    "ᴇ": "e",
+    "ɢ": "g",
+    "ʜ": "h",
+    "ɪ": "i",
+    "ᴊ": "j",
+    "ᴋ": "k",
+    "ʟ": "l",
+    "ᴍ": "m",
+    "ɴ": "n",
+    "ᴏ": "o",
+    "ᴘ": "p",
+    "ǫ": "q",
+    "ꜱ": "s",
+    "ᴛ": "t",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ᴢ": "z",
+    "€": "e",
+    "£": "l",
+    "¢": "c",
+    "¥": "y",
+    "©": "c",
+    "®": "r",
+    "‘": "'",
+    "’": "'",
+    "ʼ": "'",
+    "`": "'",
+    "´": "'",
 }
 _CONFUSABLE_TABLE = str.maketrans(_CONFUSABLES)
 
 # Characters that render as nothing (or as a join) and are used to split words invisibly.
-_INVISIBLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
-                        "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 
 # Leetspeak. "1" and "|" may be i or l: both readings are kept.
-_LEET_I = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-                         "9": "g", "@": "a", "$": "s", "!": "i", "|": "i", "+": "t"})
-_LEET_L = str.maketrans({"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
-                         "9": "g", "@": "a", "$": "s", "!": "i", "|": "l", "+": "t"})
+_LEET_I = str.maketrans(
+    {
+        "0": "o",
+        "1": "i",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "i",
+        "+": "t",
+    }
+)
+_LEET_L = str.maketrans(
+    {
+        "0": "o",
+        "1": "l",
+        "3": "e",
+        "4": "a",
+        "5": "s",
+        "7": "t",
+        "8": "b",
+        "9": "g",
+        "@": "a",
+        "$": "s",
+        "!": "i",
+        "|": "l",
+        "+": "t",
+    }
+)
 
 # A "word" in the raw text: letters, digits and the symbols leetspeak uses,
 # possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
@@ -52,6 +178,23 @@ _RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
 _SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
 _POSSESSIVE = re.compile(r"(?<=[a-z])'s?\b|(?<=[a-z])'(?=\s|$)")
+
+
+# Letters with one or two asterisks inside, each standing for one hidden letter.
+_MASKED = re.compile(r"^[a-z]+(?:\*{1,2}[a-z]+)$|^[a-z]+\*[a-z]+\*[a-z]+$")
+
+
+def _unmask(raw: str) -> list[str]:
+    """The word without its asterisks first, then with a vowel for each asterisk."""
+    out = [raw.replace("*", "")]
+    stars = raw.count("*")
+    chunks = raw.split("*")
+    for combo in itertools.product("aeiou", repeat=stars):
+        word = chunks[0]
+        for letter, chunk in zip(combo, chunks[1:], strict=True):
+            word += letter + chunk
+        out.append(word)
+    return out
 
 
 @dataclass(frozen=True)
@@ -95,6 +238,11 @@ def tokenize(text: str) -> list[Token]:
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:
+        if _MASKED.match(raw):
+            # "p*rn", "f**k": an asterisk stands for a letter people would rather not
+            # type. The word is read with each vowel in its place (and without it).
+            pieces.append("\x02".join(_unmask(raw)))
+            continue
         parts = [p for p in _SEPARATORS.split(raw) if p]
         if len(parts) > 1 and all(len(p) <= 2 for p in parts):
             # n.u.d.e, nu-de, s_e_x: one word broken up by separators.
@@ -138,7 +286,9 @@ def tokenize(text: str) -> list[Token]:
                 last = tokens[-1]
                 tokens[-1] = Token(last.text, last.forms + _forms(piece[1:]))
             continue
-        if "\x01" in piece:
+        if "\x02" in piece:
+            forms = tuple(dict.fromkeys(f for alt in piece.split("\x02") for f in _forms(alt)))
+        elif "\x01" in piece:
             word, whole = piece.split("\x01")
             forms = _forms(word) + _forms(whole)
         else:

@@ -128,3 +128,44 @@ def test_the_admin_edits_the_flag(client, django_capture_on_commit_callbacks, fr
     term.refresh_from_db()
     assert term.ambiguous is False
     assert check_prompt("a Lancaster bomber at an air show").category == "violence"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Massacre Rocks State Park in Idaho, sagebrush and basalt",
+        "Dead Woman's Pass on the Inca Trail in the clouds",
+        "the Bloody Foreland in Donegal at sunset",
+        "Suicide Cliff on Saipan at dawn",
+    ],
+)
+def test_a_violent_word_in_a_place_name_needs_corroboration(prompt):
+    verdict = check_prompt(prompt)
+    assert verdict.allowed, verdict.details
+    assert verdict.details.get("ambiguous_uncorroborated")
+
+
+@pytest.mark.parametrize(
+    ("prompt", "category"),
+    [
+        # The same word outside the place name still refuses alone.
+        ("a massacre of villagers near Massacre Rocks", "violence"),
+        # Sexual and hate terms never count as place names.
+        ("a crowded Nude Beach in summer", "sexual"),
+    ],
+)
+def test_place_names_do_not_open_a_door(prompt, category):
+    assert check_prompt(prompt).category == category
+
+
+@pytest.mark.parametrize(
+    ("prompt", "allowed"),
+    [
+        ("a p*rn star posing on a bed", False),
+        ("an n*de girl on a bed", False),
+        ("a 5*3 grid of squares", True),
+        ("*bold* text on a poster", True),
+    ],
+)
+def test_an_asterisk_for_a_hidden_letter(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed
