@@ -2,8 +2,11 @@
 
 Under a real ASGI server, the API's sync work runs on a small pool of threads
 of its own (EASEL_API_SYNC_CONCURRENCY), each keeping its database connection
-from one request to the next. That bounds the database connections a burst of
-calls can open, and spares every request the cost of connecting.
+and its cache objects from one request to the next. That bounds the
+connections a burst of calls can open, and spares every request the cost of
+connecting. (Django keeps cache objects per context and thread: under ASGI
+every request would otherwise build its own, with a new connection pool and a
+new Redis connection, for the moderation lists' version check alone.)
 
 Django also runs each ASGI request's own sync code (middleware, signals) on a
 thread that it keeps until the response is sent (asgiref's
@@ -24,6 +27,7 @@ from typing import TypeVar
 
 from asgiref.sync import AsyncToSync, SyncToAsync, sync_to_async
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connections
 
 T = TypeVar("T")
@@ -31,6 +35,7 @@ T = TypeVar("T")
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
 _pool_connections: list = []
+_pool_thread = threading.local()
 
 
 def under_asgi_server() -> bool:
@@ -63,9 +68,24 @@ def _keep_or_close(conn) -> None:
             conn.close()
 
 
+def _use_kept_caches() -> None:
+    """Let this request use this pool thread's cache objects instead of building new ones."""
+    configured = caches.settings
+    kept = getattr(_pool_thread, "caches", None)
+    if kept is None or kept[0] is not configured:
+        # First use, or the CACHES setting changed (tests): build this thread's set.
+        kept = _pool_thread.caches = (
+            configured,
+            {alias: caches.create_connection(alias) for alias in configured},
+        )
+    for alias, cache in kept[1].items():
+        setattr(caches._connections, alias, cache)  # what `caches[alias]` looks up first
+
+
 def _in_pool_thread(fn: Callable[..., T], *args, **kwargs) -> T:
     for conn in connections.all(initialized_only=True):
         _keep_or_close(conn)
+    _use_kept_caches()
     try:
         return fn(*args, **kwargs)
     finally:
@@ -90,16 +110,15 @@ def _close_connections() -> None:
         conn.close()
 
 
-async def release_request_thread() -> None:
-    """Close the connections of this request's own thread, and let the thread end."""
+def release_request_thread() -> None:
+    """Let this request's own thread close its database connections and end, without waiting for it."""
     if not under_asgi_server():
         return
     context = SyncToAsync.thread_sensitive_context.get(None)
-    if context not in SyncToAsync.context_to_thread_executor:
-        return
-    await sync_to_async(_close_connections, thread_sensitive=True)()
     executor = SyncToAsync.context_to_thread_executor.pop(context, None)
     if executor is not None:
+        # Queued behind nothing (the request's sync code is done); the thread exits after it.
+        executor.submit(_close_connections)
         executor.shutdown(wait=False)
 
 
@@ -107,4 +126,6 @@ async def run_sync(fn: Callable[..., T], *args, **kwargs) -> T:
     """Run `fn` on the API's thread pool (under ASGI) or on the caller's thread (otherwise)."""
     if not under_asgi_server():
         return await sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
-    return await sync_to_async(_in_pool_thread, thread_sensitive=False, executor=_api_executor())(fn, *args, **kwargs)
+    return await sync_to_async(_in_pool_thread, thread_sensitive=False, executor=_api_executor())(
+        fn, *args, **kwargs
+    )

@@ -17,6 +17,9 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponse
+from django.template.response import SimpleTemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -98,22 +101,29 @@ class PendingImages(Response):
         self.response_format = response_format
         self.base_url = base_url
 
-    async def complete(self, listener: waiting.Listener | None) -> None:
+    async def complete(self, listener: waiting.Listener | None) -> HttpResponse:
+        """Wait for the generation, then answer: the images, or the error that ended it."""
         await waiting.wait_until_finished(
             self.generation.public_id, timeout=settings.EASEL_API_WAIT_TIMEOUT_S, listener=listener
         )
-        await run_sync(self._fill)
+        return await run_sync(self._filled)
+
+    def _filled(self) -> HttpResponse:
+        self._fill()
+        return rendered(self)
 
     def _fill(self) -> None:
         generation = Generation.objects.get(pk=self.generation.pk)
         if not generation.is_finished:
             services.fail_generation(generation, "timed_out", detail="the API call stopped waiting")
-            generation.refresh_from_db()
+            generation = Generation.objects.get(pk=self.generation.pk)
         if generation.status == Generation.Status.SUCCEEDED:
             self.data = images_payload(generation, self.response_format, self.base_url)
             return
         code = _failure_codes.get(generation.failure_reason, "worker_failed")
-        error = errors.failure_error(code, generation.failure_reason or services.error_messages["worker_failed"])
+        error = errors.failure_error(
+            code, generation.failure_reason or services.error_messages["worker_failed"]
+        )
         self.status_code = error.status
         self.data = error.body()
 
@@ -122,11 +132,30 @@ def images_payload(generation: Generation, response_format: str, base_url: str) 
     data = []
     for image in generation.visible_images():
         if response_format == "b64_json":
-            data.append({"b64_json": base64.b64encode(storage.read_bytes(image.storage_key)).decode()})
+            data.append(
+                {"b64_json": base64.b64encode(storage.read_bytes(image.storage_key)).decode()}
+            )
         else:
             url = storage.signed_url(image.storage_key)
             data.append({"url": base_url + url if url.startswith("/") else url})
     return {"created": int(generation.created_at.timestamp()), "data": data}
+
+
+def rendered(response):
+    """A DRF response rendered, as a plain HttpResponse.
+
+    Django renders a response that has a `render` method after the view
+    returned, on a thread of its own (one more thread hop per call). Rendering
+    it on the thread that made it, and handing Django a plain response, spares that.
+    """
+    if not isinstance(response, SimpleTemplateResponse):
+        return response
+    response.render()
+    plain = HttpResponse(response.content, status=response.status_code)
+    for name, value in response.items():
+        plain[name] = value
+    plain.cookies = response.cookies
+    return plain
 
 
 def async_images_view(view_class):
@@ -136,13 +165,17 @@ def async_images_view(view_class):
     """
     sync_view = view_class.as_view()
 
+    def accept(request, *args, **kwargs):
+        response = sync_view(request, *args, **kwargs)
+        return response if isinstance(response, PendingImages) else rendered(response)
+
     async def view(request, *args, **kwargs):
         # Listen before submitting, so the "finished" message cannot come first.
         listener = await waiting.start_listening()
-        response = await run_sync(sync_view, request, *args, **kwargs)
+        response = await run_sync(accept, request, *args, **kwargs)
         if isinstance(response, PendingImages):
-            await release_request_thread()
-            await response.complete(listener)
+            release_request_thread()
+            return await response.complete(listener)
         return response
 
     view.cls = view_class
@@ -151,11 +184,15 @@ def async_images_view(view_class):
 
 
 _IDEMPOTENCY_PARAMETER = OpenApiParameter(
-    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER,
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
     description="A retry with the same key returns the first call's result and is charged once.",
 )
 _RESPONSE_HEADERS = [
-    OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description=description)
+    OpenApiParameter(
+        name, OpenApiTypes.STR, OpenApiParameter.HEADER, response=True, description=description
+    )
     for name, description in [
         ("x-request-id", "This request's id, for support."),
         ("x-ratelimit-limit-requests", "Requests allowed per window for this key."),
@@ -175,7 +212,9 @@ _IMAGE_RESPONSES = {
     401: _error("A missing, wrong or revoked API key."),
     403: _error("The account may not generate images now (unverified or suspended)."),
     405: _error("Only POST."),
-    429: _error("Out of credits (`insufficient_quota`) or over the rate limit (`rate_limit_exceeded`)."),
+    429: _error(
+        "Out of credits (`insufficient_quota`) or over the rate limit (`rate_limit_exceeded`)."
+    ),
     500: _error("The generation failed; its credits were refunded."),
     503: _error("The images took too long, or storage is unavailable; credits were refunded."),
 }
@@ -186,12 +225,15 @@ class ImagesView(ApiView):
     endpoint: str
     request_serializer: type
 
-    def _submit(self, request, params: dict, *, image: bytes | None = None, mask: bytes | None = None):
+    def _submit(
+        self, request, params: dict, *, image: bytes | None = None, mask: bytes | None = None
+    ):
         key = request.headers.get("Idempotency-Key", "").strip() or None
         if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
             raise errors.invalid(
                 f"The Idempotency-Key header must be at most {IDEMPOTENCY_KEY_MAX} printable characters.",
-                param="Idempotency-Key", code="invalid_value",
+                param="Idempotency-Key",
+                code="invalid_value",
             )
         fingerprint = _fingerprint(self.endpoint, params, image, mask)
         if key is not None:
@@ -202,28 +244,43 @@ class ImagesView(ApiView):
             )
             if earlier is not None:
                 return self._pending(request, earlier, fingerprint)
+        fields = {
+            "api_key": request.auth,
+            "endpoint": self.endpoint,
+            "response_format": params["response_format"],
+            "fingerprint": fingerprint,
+        }
+        generation = None
         try:
-            generation = services.submit_generation(
-                request.user,
-                mode=self.mode,
-                prompt=params.get("prompt", ""),
-                image=image,
-                mask=mask,
-                size=serializers.SIZES[params["size"]],
-                n=params["n"],
-                source=Generation.Source.API,
-                idempotency_key="api:" + key if key else None,
-            )
+            # The generation, its charge and its call record commit together: one commit per call,
+            # and the GPU task (queued on commit) never sees a generation without its call.
+            with transaction.atomic():
+                generation = services.submit_generation(
+                    request.user,
+                    mode=self.mode,
+                    prompt=params.get("prompt", ""),
+                    image=image,
+                    mask=mask,
+                    size=serializers.SIZES[params["size"]],
+                    n=params["n"],
+                    source=Generation.Source.API,
+                    idempotency_key="api:" + key if key else None,
+                )
+                if key is None:
+                    # A brand-new generation: nobody else can have recorded its call.
+                    call = ApiCall.objects.create(generation=generation, **fields)
+                else:
+                    # A concurrent retry may have recorded it first; its record wins.
+                    call, _ = ApiCall.objects.get_or_create(generation=generation, defaults=fields)
         except services.SubmitError as e:
             raise errors.from_submit_error(e) from e
-        fields = {"api_key": request.auth, "endpoint": self.endpoint,
-                  "response_format": params["response_format"], "fingerprint": fingerprint}
-        if key is None:
-            # A brand-new generation: nobody else can have recorded its call.
-            call = ApiCall.objects.create(generation=generation, **fields)
-        else:
-            # A concurrent retry may have recorded it first; its record wins.
-            call, _ = ApiCall.objects.get_or_create(generation=generation, defaults=fields)
+        except BaseException:
+            if generation is not None and not Generation.objects.filter(pk=generation.pk).exists():
+                # Rolled back after its uploads were stored: leave nothing behind in the bucket.
+                storage.delete_quietly(
+                    [k for k in (generation.input_image, generation.input_mask) if k]
+                )
+            raise
         return self._pending(request, call, fingerprint)
 
     @staticmethod
@@ -231,9 +288,12 @@ class ImagesView(ApiView):
         if call.fingerprint != fingerprint:
             raise errors.invalid(
                 "This Idempotency-Key was already used for a request with different parameters.",
-                param="Idempotency-Key", code="idempotency_key_reused",
+                param="Idempotency-Key",
+                code="idempotency_key_reused",
             )
-        return PendingImages(call.generation, call.response_format, request.build_absolute_uri("/")[:-1])
+        return PendingImages(
+            call.generation, call.response_format, request.build_absolute_uri("/")[:-1]
+        )
 
 
 def _fingerprint(endpoint: str, params: dict, image: bytes | None, mask: bytes | None) -> str:
@@ -250,10 +310,13 @@ class GenerationsView(ImagesView):
     parser_classes = [JSONParser]
 
     @extend_schema(
-        operation_id="createImage", summary="Create images from a prompt", tags=["Images"],
+        operation_id="createImage",
+        summary="Create images from a prompt",
+        tags=["Images"],
         description="Waits until the images are ready. Costs ceil(n/4) credits.",
         request={"application/json": serializers.GenerationRequest},
-        responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
+        responses=_IMAGE_RESPONSES,
+        parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
     def post(self, request):
         params = serializers.validate(serializers.GenerationRequest, request.data, json=True)
@@ -266,9 +329,13 @@ class EditsView(ImagesView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        operation_id="createImageEdit", summary="Edit an image: repaint its transparent (or masked) part",
-        tags=["Images"], description="Waits until the images are ready. Costs ceil(n/3) credits.", request={"multipart/form-data": serializers.EditRequest},
-        responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
+        operation_id="createImageEdit",
+        summary="Edit an image: repaint its transparent (or masked) part",
+        tags=["Images"],
+        description="Waits until the images are ready. Costs ceil(n/3) credits.",
+        request={"multipart/form-data": serializers.EditRequest},
+        responses=_IMAGE_RESPONSES,
+        parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
     def post(self, request):
         params = serializers.validate(serializers.EditRequest, request.data, json=False)
@@ -283,10 +350,13 @@ class VariationsView(ImagesView):
     parser_classes = [MultiPartParser]
 
     @extend_schema(
-        operation_id="createImageVariation", summary="Create variations of an image", tags=["Images"],
+        operation_id="createImageVariation",
+        summary="Create variations of an image",
+        tags=["Images"],
         description="Waits until the images are ready. Costs ceil(n/3) credits.",
         request={"multipart/form-data": serializers.VariationRequest},
-        responses=_IMAGE_RESPONSES, parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
+        responses=_IMAGE_RESPONSES,
+        parameters=[_IDEMPOTENCY_PARAMETER, *_RESPONSE_HEADERS],
     )
     def post(self, request):
         params = serializers.validate(serializers.VariationRequest, request.data, json=False)
@@ -295,27 +365,49 @@ class VariationsView(ImagesView):
 
 
 def _model_object(name: str) -> dict:
-    return {"id": name, "object": "model", "created": settings.EASEL_API_MODELS_CREATED, "owned_by": "easel"}
+    return {
+        "id": name,
+        "object": "model",
+        "created": settings.EASEL_API_MODELS_CREATED,
+        "owned_by": "easel",
+    }
 
 
-_MODEL_ERRORS = {401: _error("A missing, wrong or revoked API key."), 429: _error("Over the rate limit.")}
+_MODEL_ERRORS = {
+    401: _error("A missing, wrong or revoked API key."),
+    429: _error("Over the rate limit."),
+}
 
 
 class ModelListView(ApiView):
-    @extend_schema(operation_id="listModels", summary="The image models this server offers", tags=["Models"],
-                   description="dall-e-2, and any other model name the operator enabled.",
-                   responses={200: serializers.ModelList, **_MODEL_ERRORS}, parameters=_RESPONSE_HEADERS)
+    @extend_schema(
+        operation_id="listModels",
+        summary="The image models this server offers",
+        tags=["Models"],
+        description="dall-e-2, and any other model name the operator enabled.",
+        responses={200: serializers.ModelList, **_MODEL_ERRORS},
+        parameters=_RESPONSE_HEADERS,
+    )
     def get(self, request):
-        return Response({"object": "list", "data": [_model_object(name) for name in serializers.api_models()]})
+        return Response(
+            {"object": "list", "data": [_model_object(name) for name in serializers.api_models()]}
+        )
 
 
 class ModelView(ApiView):
-    @extend_schema(operation_id="retrieveModel", summary="One model", tags=["Models"], description="404 for an unknown model.",
-                   responses={200: serializers.ModelObject, 404: _error("No such model."), **_MODEL_ERRORS},
-                   parameters=_RESPONSE_HEADERS)
+    @extend_schema(
+        operation_id="retrieveModel",
+        summary="One model",
+        tags=["Models"],
+        description="404 for an unknown model.",
+        responses={200: serializers.ModelObject, 404: _error("No such model."), **_MODEL_ERRORS},
+        parameters=_RESPONSE_HEADERS,
+    )
     def get(self, request, model: str):
         if model not in serializers.api_models():
-            raise ApiError(404, f"The model '{model}' does not exist.", param="model", code="model_not_found")
+            raise ApiError(
+                404, f"The model '{model}' does not exist.", param="model", code="model_not_found"
+            )
         return Response(_model_object(model))
 
 
