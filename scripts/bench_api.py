@@ -1,16 +1,26 @@
 """Benchmark: the Images API's own overhead per request, and how many waiting calls one web process holds.
 
-    .venv/bin/python -m scripts.bench_api [--requests 300] [--concurrency 16] [--in-flight 500] [--write]
+    .venv/bin/python -m scripts.bench_api [--requests 200] [--concurrency 16] [--in-flight 500] [--runs 3]
+                                          [--baseline REV] [--write]
 
-It starts, on loopback, one uvicorn web process and a stand-in GPU worker
-(`scripts/bench_worker.py`: stored PNGs at once, no model) against its own
+It starts, on loopback, a uvicorn web process and a stand-in GPU worker
+(`scripts/bench_worker.py`: stored PNGs at once, no model) against their own
 PostgreSQL database (BENCH_DATABASE_URL, recreated) and Redis database
-(BENCH_REDIS_URL), and drives them from this process with aiohttp.
+(BENCH_REDIS_URL, flushed), and drives them from this process with aiohttp.
+Every call is `POST /v1/images/generations` with a natural prompt ("a
+watercolor fox in the snow", all different), so moderation does its real work.
 
 "Overhead" is a call's latency minus the worker's own time on the generation
 (claim to finish, from the database): what the API, the queue and the
-notification add. With --write, the results replace the "## Images API
-overhead" section of docs/benchmarks.md.
+notification add. Each run starts a fresh web process and measures, in turn:
+sequential calls, concurrent calls, and sequential calls beside --in-flight
+calls that the stand-in worker keeps waiting (with the web process's memory
+before and while they wait). The figures reported are medians over --runs runs.
+
+With --baseline REV, the runs alternate between this working tree and a copy
+of it in which the Images API's files are as in REV (git), so that both are
+measured side by side under the same machine load. With --write, the results
+replace the "## Images API overhead" section of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -19,34 +29,152 @@ import argparse
 import asyncio
 import os
 import platform
+import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SECTION = "## Images API overhead"
+# The files this benchmark compares with --baseline (the Images API's own code).
+API_FILES = ["generation/api", "generation/lib/events.py"]
+HOLD_EMAIL = "hold@bench.example.com"  # the stand-in worker parks this account's generations
+
+# --- Natural prompts -----------------------------------------------------------------
+
+_STYLES = [
+    "a watercolor",
+    "an oil painting of",
+    "a pencil sketch of",
+    "a photograph of",
+    "a cozy illustration of",
+    "a children's book drawing of",
+    "a pixel art",
+    "a linocut print of",
+    "a pastel drawing of",
+    "a 3d render of",
+    "an ink drawing of",
+    "a vintage postcard of",
+    "a low-poly model of",
+    "a gouache painting of",
+    "a mosaic of",
+    "a charcoal study of",
+    "a stained glass window showing",
+    "a paper cutout of",
+    "a claymation still of",
+    "an embroidered patch of",
+]
+_SUBJECTS = [
+    "fox",
+    "red panda",
+    "lighthouse",
+    "sailboat",
+    "teapot",
+    "hot air balloon",
+    "owl",
+    "bicycle",
+    "cottage",
+    "whale",
+    "robot",
+    "giraffe",
+    "cactus",
+    "violin",
+    "tram",
+    "snail",
+    "windmill",
+    "otter",
+    "penguin",
+    "castle",
+    "dragonfly",
+    "koi fish",
+    "mountain goat",
+    "steam train",
+    "hedgehog",
+    "treehouse",
+    "jellyfish",
+    "bonsai tree",
+    "astronaut cat",
+    "paper lantern",
+]
+_SETTINGS = [
+    "in the snow",
+    "at sunset",
+    "on a rainy street",
+    "in a misty forest",
+    "under the northern lights",
+    "on a quiet beach",
+    "in a field of sunflowers",
+    "on a kitchen table",
+    "in a busy market",
+    "at dawn",
+    "in a library",
+    "on the moon",
+    "in autumn leaves",
+    "beside a waterfall",
+    "in a glass jar",
+    "on a city rooftop",
+    "in a snow globe",
+    "among cherry blossoms",
+    "by candlelight",
+    "in the desert",
+    "on a frozen lake",
+    "in a greenhouse",
+    "at a train station",
+    "under a starry sky",
+    "in a meadow of wildflowers",
+]
 
 
-def _env() -> dict[str, str]:
+class Prompts:
+    """Natural, varied prompts, never the same twice in one benchmark (they identify the calls)."""
+
+    def __init__(self, seed: int = 7):
+        combos = [f"{st} {su} {se}" for st in _STYLES for su in _SUBJECTS for se in _SETTINGS]
+        random.Random(seed).shuffle(combos)
+        self._left = iter(combos)
+
+    def take(self, n: int) -> list[str]:
+        try:
+            return [next(self._left) for _ in range(n)]
+        except StopIteration:
+            raise SystemExit("out of distinct prompts: ask for fewer requests") from None
+
+
+# --- The stack -----------------------------------------------------------------------
+
+
+def bench_env() -> dict[str, str]:
     db = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/easel_bench")
-    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/6")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
     data = ROOT / "var" / "bench"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "EASEL_", "DATABASE_URL", "REDIS_URL", "CELERY_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("AWS_", "EASEL_", "DATABASE_URL", "REDIS_URL", "CELERY_"))
+    }
     env.update(
-        DATABASE_URL=db, REDIS_URL=redis_url, CELERY_BROKER_URL=redis_url, EASEL_DATA_DIR=str(data),
-        EASEL_STORAGE="local", EASEL_TASKS_INPROCESS="false", EASEL_API_RATE_LIMIT=str(10**9),
-        SECRET_KEY="bench-" + "x" * 50, LOG_LEVEL="WARNING", PYTHONPATH=str(ROOT), DJANGO_SETTINGS_MODULE="webapp.settings",
+        DATABASE_URL=db,
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        EASEL_DATA_DIR=str(data),
+        EASEL_STORAGE="local",
+        EASEL_TASKS_INPROCESS="false",
+        EASEL_API_RATE_LIMIT=str(10**9),
+        SECRET_KEY="bench-" + "x" * 50,
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+        DJANGO_SETTINGS_MODULE="webapp.settings",
     )
     return env
 
 
-def _recreate_database(url: str) -> None:
+def recreate_database(url: str) -> None:
     import psycopg
 
     name = url.rsplit("/", 1)[1]
@@ -56,13 +184,13 @@ def _recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _wait(predicate, what: str, timeout: float = 120) -> None:
+def wait_until(predicate, what: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -70,83 +198,186 @@ def _wait(predicate, what: str, timeout: float = 120) -> None:
         time.sleep(0.1)
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
     with socket.socket() as s:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _pct(values: list[float], q: float) -> float:
+def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered)) - 1))]
 
 
+def setup_database(env: dict[str, str]) -> None:
+    """A fresh database, migrated, and this process connected to it (Django set up)."""
+    recreate_database(env["DATABASE_URL"])
+    import redis
+
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+    os.environ.update(env)
+    subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], env=env, cwd=ROOT, check=True)
+    import django
+
+    django.setup()
+
+
+def make_accounts(emails: list[str], credits: int) -> list[str]:
+    """A verified account with `credits` credits and one API key per e-mail; returns the keys."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.services import create_api_key
+    from billing.services import grant_credits
+
+    keys = []
+    for email in emails:
+        user = User.objects.create_user(email=email, email_verified_at=timezone.now())
+        grant_credits(user, credits, reason="benchmark", actor=None)
+        keys.append(create_api_key(user, name="bench")[1])
+    return keys
+
+
 class Stack:
-    """The web process and the stub worker, started and stopped by the benchmark."""
+    """The stand-in worker and web processes, started and stopped by the benchmark."""
 
     def __init__(self, env: dict[str, str]):
         self.env = env
         self.procs: list[subprocess.Popen] = []
-        self.port = _free_port()
         self.logs = Path(env["EASEL_DATA_DIR"])
-
-    def start(self) -> str:
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.web: subprocess.Popen | None = None
+
+    def start_worker(self, threads: int = 4) -> None:
         run = dict(env=self.env, cwd=ROOT, check=True, capture_output=True, text=True)
-        subprocess.run([PY, "manage.py", "migrate", "--noinput", "-v0"], **run)
-        key = subprocess.run(
-            [PY, "manage.py", "create_api_key", "bench@example.com", "--create-user", "--grant", "1000000"], **run
-        ).stdout.strip().splitlines()[-1]
-        subprocess.run([PY, "-m", "celery", "-A", "scripts.bench_worker", "purge", "-f", "-Q", "gpu"], **run)
+        subprocess.run(
+            [PY, "-m", "celery", "-A", "scripts.bench_worker", "purge", "-f", "-Q", "gpu"], **run
+        )
         worker_log = self.logs / "worker.log"
-        self.procs.append(subprocess.Popen(
-            [PY, "-m", "celery", "-A", "scripts.bench_worker", "worker", "-Q", "gpu", "-c", "4", "--pool=threads",
-             "-n", f"bench-{os.getpid()}@%h", "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            env=self.env, cwd=ROOT, stdout=open(worker_log, "wb"), stderr=subprocess.STDOUT, start_new_session=True,
-        ))
-        _wait(lambda: b"ready." in worker_log.read_bytes(), "the stub worker")
+        worker_log.write_bytes(b"")
+        self.procs.append(
+            subprocess.Popen(
+                [
+                    PY,
+                    "-m",
+                    "celery",
+                    "-A",
+                    "scripts.bench_worker",
+                    "worker",
+                    "-Q",
+                    "gpu",
+                    "-c",
+                    str(threads),
+                    "--pool=threads",
+                    "-n",
+                    f"bench-{os.getpid()}@%h",
+                    "--loglevel=INFO",
+                    "--without-gossip",
+                    "--without-mingle",
+                    "--without-heartbeat",
+                ],
+                env=self.env,
+                cwd=ROOT,
+                stdout=open(worker_log, "ab"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+        wait_until(lambda: b"ready." in worker_log.read_bytes(), "the stub worker")
+
+    def start_web(self, tree: Path = ROOT) -> str:
+        """One uvicorn process serving the code in `tree`; returns its base URL."""
+        port = free_port()
+        env = dict(self.env, PYTHONPATH=str(tree))
         self.web = subprocess.Popen(
-            [PY, "-m", "uvicorn", "webapp.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", "1", "--no-access-log", "--loop", "uvloop", "--http", "httptools", "--backlog", "2048"],
-            env=self.env, cwd=ROOT, stdout=open(self.logs / "web.log", "wb"), stderr=subprocess.STDOUT,
+            [
+                PY,
+                "-m",
+                "uvicorn",
+                "webapp.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--no-access-log",
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--backlog",
+                "4096",
+            ],
+            env=env,
+            cwd=tree,
+            stdout=open(self.logs / "web.log", "ab"),
+            stderr=subprocess.STDOUT,
             start_new_session=True,
         )
         self.procs.append(self.web)
-        _wait(lambda: _port_open(self.port), "the web process")
-        return key
+        wait_until(lambda: port_open(port), "the web process")
+        return f"http://127.0.0.1:{port}"
 
     def web_stats(self) -> dict:
         import psutil
 
         p = psutil.Process(self.web.pid)
         cpu = p.cpu_times()
-        return {"rss_mb": p.memory_info().rss / 2**20, "threads": p.num_threads(), "fds": p.num_fds(),
-                "cpu_s": cpu.user + cpu.system}
+        return {
+            "rss_mb": p.memory_info().rss / 2**20,
+            "threads": p.num_threads(),
+            "fds": p.num_fds(),
+            "cpu_s": cpu.user + cpu.system,
+        }
+
+    def stop_web(self) -> None:
+        if self.web is not None:
+            _stop(self.web)
+            self.procs.remove(self.web)
+            self.web = None
 
     def stop(self) -> None:
-        import signal
-
-        for proc in self.procs:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                os.killpg(proc.pid, signal.SIGKILL)
+        for proc in list(self.procs):
+            _stop(proc)
+        self.procs.clear()
 
 
-async def _calls(base: str, key: str, prompts: list[str], concurrency: int, done_at: dict | None = None) -> list[tuple[str, int, float]]:
+def _stop(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=20)
+    except ProcessLookupError:
+        pass
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=20)
+
+
+# --- Load ----------------------------------------------------------------------------
+
+
+async def calls(
+    base: str, key: str, prompts: list[str], concurrency: int, done_at: dict | None = None
+) -> list[tuple[str, int, float]]:
+    """POST each prompt, `concurrency` at a time; (prompt, status, seconds) per call."""
     import aiohttp
 
     results: list[tuple[str, int, float]] = []
     gate = asyncio.Semaphore(concurrency)
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=600)
-    async with aiohttp.ClientSession(base, connector=connector, timeout=timeout,
-                                     headers={"Authorization": f"Bearer {key}"}) as session:
+    async with aiohttp.ClientSession(
+        base, connector=connector, timeout=timeout, headers={"Authorization": f"Bearer {key}"}
+    ) as session:
 
         async def one(prompt: str) -> None:
             async with gate:
                 started = time.perf_counter()
-                async with session.post("/v1/images/generations", json={"prompt": prompt, "size": "256x256"}) as r:
+                async with session.post(
+                    "/v1/images/generations", json={"prompt": prompt, "size": "256x256"}
+                ) as r:
                     await r.read()
                     results.append((prompt, r.status, time.perf_counter() - started))
                     if done_at is not None:
@@ -159,60 +390,57 @@ async def _calls(base: str, key: str, prompts: list[str], concurrency: int, done
 def _worker_seconds(prompts: list[str]) -> dict[str, float]:
     from generation.models import Generation
 
-    rows = Generation.objects.filter(prompt__in=prompts).values_list("prompt", "started_at", "finished_at")
+    rows = Generation.objects.filter(prompt__in=prompts).values_list(
+        "prompt", "started_at", "finished_at"
+    )
     return {p: (f - s).total_seconds() for p, s, f in rows if s and f}
 
 
-def _summary(results: list[tuple[str, int, float]]) -> dict:
+def summary(results: list[tuple[str, int, float]]) -> dict:
     ok = [r for r in results if r[1] == 200]
     worker = _worker_seconds([p for p, _, _ in ok])
     latency = [lat * 1000 for _, _, lat in ok]
     overhead = [(lat - worker.get(p, 0.0)) * 1000 for p, _, lat in ok]
     return {
-        "n": len(results), "ok": len(ok),
-        "lat_p50": statistics.median(latency), "lat_p99": _pct(latency, 99),
-        "ovh_p50": statistics.median(overhead), "ovh_p99": _pct(overhead, 99),
-        "worker_p50": statistics.median([w * 1000 for w in worker.values()]),
+        "n": len(results),
+        "ok": len(ok),
+        "lat_p50": statistics.median(latency),
+        "lat_p99": pct(latency, 99),
+        "ovh_p50": statistics.median(overhead),
+        "ovh_p99": pct(overhead, 99),
     }
 
 
-def _prompts(tag: str, n: int) -> list[str]:
-    return [f"{tag} {uuid.uuid4().hex}" for _ in range(n)]
-
-
-def run(args) -> str:
-    env = _env()
-    _recreate_database(env["DATABASE_URL"])
+def one_run(stack: Stack, tree: Path, key: str, hold_key: str, prompts: Prompts, args) -> dict:
+    """A fresh web process serving `tree`, measured in the three situations."""
     import redis
 
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-    os.environ.update(env)
-    stack = Stack(env)
+    from generation import services
+    from scripts.bench_worker import HELD_LIST, stub_runner
+
+    base = stack.start_web(tree)
     try:
-        key = stack.start()
-        import django
-
-        django.setup()
-        from generation import services
-        from scripts.bench_worker import HELD_LIST, stub_runner
-
-        base = f"http://127.0.0.1:{stack.port}"
-        load_before = os.getloadavg()[0]
-        asyncio.run(_calls(base, key, _prompts("warm", 50), 8))
+        asyncio.run(calls(base, key, prompts.take(30), 4))
+        load_start = os.getloadavg()[0]
         cpu_before = stack.web_stats()["cpu_s"]
-        sequential = _summary(asyncio.run(_calls(base, key, _prompts("seq", args.requests), 1)))
-        cpu_per_call_ms = (stack.web_stats()["cpu_s"] - cpu_before) / args.requests * 1000
-        concurrent = _summary(asyncio.run(_calls(base, key, _prompts("conc", args.requests * 3), args.concurrency)))
-        before = stack.web_stats()
+        sequential = summary(asyncio.run(calls(base, key, prompts.take(args.requests), 1)))
+        cpu_ms = (stack.web_stats()["cpu_s"] - cpu_before) / args.requests * 1000
+        concurrent = summary(
+            asyncio.run(calls(base, key, prompts.take(args.requests), args.concurrency))
+        )
 
-        # N calls that stay waiting until released, while fresh calls go through beside them.
-        r = redis.Redis.from_url(env["REDIS_URL"])
-        held_prompts = _prompts("hold", args.in_flight)
+        r = redis.Redis.from_url(stack.env["REDIS_URL"])
+        r.delete(HELD_LIST)
+        before = stack.web_stats()
+        held_prompts = prompts.take(args.in_flight)
+        beside_prompts = prompts.take(args.requests)
         done_at: dict[str, float] = {}
 
         async def hold_phase():
             t0 = time.perf_counter()
-            held = asyncio.ensure_future(_calls(base, key, held_prompts, args.in_flight, done_at))
+            held = asyncio.ensure_future(
+                calls(base, hold_key, held_prompts, args.in_flight, done_at)
+            )
             while r.llen(HELD_LIST) < args.in_flight:
                 await asyncio.sleep(0.05)
                 if held.done():
@@ -220,70 +448,219 @@ def run(args) -> str:
             accepted_s = time.perf_counter() - t0
             await asyncio.sleep(1.0)
             during = stack.web_stats()
-            beside = await _calls(base, key, _prompts("beside", args.requests), 1)
+            beside = await calls(base, key, beside_prompts, 1)
             during_after = stack.web_stats()
             released = time.perf_counter()
             ids = [int(x) for x in r.lrange(HELD_LIST, 0, -1)]
-            for generation_id in ids:
-                await asyncio.to_thread(services.process_generation, generation_id, stub_runner)
-            finished_processing = time.perf_counter() - released
+            r.delete(HELD_LIST)
+            await asyncio.gather(
+                *(
+                    asyncio.to_thread(_process_many, ids[i::4], services, stub_runner)
+                    for i in range(4)
+                )
+            )
             held_results = await held
-            last_response = max(done_at.values()) - released
-            return accepted_s, during, during_after, beside, held_results, finished_processing, last_response
+            last_s = max(done_at.values()) - released
+            return accepted_s, during, during_after, beside, held_results, last_s
 
-        accepted_s, during, during_after, beside, held_results, processing_s, last_s = asyncio.run(hold_phase())
-        beside_summary = _summary(beside)
+        accepted_s, during, during_after, beside, held_results, last_s = asyncio.run(hold_phase())
         after = stack.web_stats()
-        load_after = os.getloadavg()[0]
+        load_end = os.getloadavg()[0]
+    finally:
+        stack.stop_web()
+    return {
+        "load": (load_start, load_end),
+        "cpu_ms": cpu_ms,
+        "sequential": sequential,
+        "concurrent": concurrent,
+        "beside": summary(beside),
+        "accepted_s": accepted_s,
+        "rss_before": before["rss_mb"],
+        "rss_during": during["rss_mb"],
+        "rss_during_after": during_after["rss_mb"],
+        "rss_after": after["rss_mb"],
+        "threads_before": before["threads"],
+        "threads_during": during["threads"],
+        "fds_during": during["fds"],
+        "held_statuses": sorted({s for _, s, _ in held_results}),
+        "held_ok": sum(s == 200 for _, s, _ in held_results),
+        "last_s": last_s,
+    }
+
+
+def _process_many(ids: list[int], services, runner) -> None:
+    from django.db import close_old_connections
+
+    try:
+        for generation_id in ids:
+            services.process_generation(generation_id, runner)
+    finally:
+        close_old_connections()
+
+
+def baseline_tree(rev: str) -> Path:
+    """A copy of this working tree with the Images API's files as they are in `rev`."""
+    tree = Path("/tmp") / f"easel-bench-baseline-{os.getpid()}"
+    shutil.rmtree(tree, ignore_errors=True)
+    shutil.copytree(
+        ROOT,
+        tree,
+        ignore=shutil.ignore_patterns(".git", ".venv", "var", "node_modules", "*.pyc"),
+        symlinks=True,
+    )
+    for path in API_FILES:
+        target = tree / path
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+    archive = subprocess.run(
+        ["git", "archive", rev, *API_FILES], cwd=ROOT, check=True, capture_output=True
+    ).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def _med(runs: list[dict], *path: str) -> float:
+    values = []
+    for run in runs:
+        value = run
+        for p in path:
+            value = value[p]
+        values.append(value)
+    return statistics.median(values)
+
+
+def _range(runs: list[dict], *path: str) -> str:
+    values = []
+    for run in runs:
+        value = run
+        for p in path:
+            value = value[p]
+        values.append(value)
+    return f"{min(values):.1f}–{max(values):.1f}"
+
+
+def run(args) -> str:
+    env = bench_env()
+    setup_database(env)
+    key, hold_key = make_accounts(["bench@bench.example.com", HOLD_EMAIL], 1_000_000)
+    prompts = Prompts()
+    stack = Stack(env)
+    variants = [("this tree", ROOT)]
+    if args.baseline:
+        variants.append((f"Images API as in {args.baseline}", baseline_tree(args.baseline)))
+    results: dict[str, list[dict]] = {name: [] for name, _ in variants}
+    try:
+        stack.start_worker()
+        for i in range(args.runs):
+            order = variants if i % 2 == 0 else list(reversed(variants))
+            for name, tree in order:
+                result = one_run(stack, tree, key, hold_key, prompts, args)
+                results[name].append(result)
+                print(
+                    f"run {i + 1} {name}: load {result['load'][0]:.1f}-{result['load'][1]:.1f}, "
+                    f"cpu/call {result['cpu_ms']:.1f} ms, seq p99 ovh {result['sequential']['ovh_p99']:.1f} ms, "
+                    f"beside p99 ovh {result['beside']['ovh_p99']:.1f} ms, "
+                    f"rss +{result['rss_during'] - result['rss_before']:.0f} MB",
+                    flush=True,
+                )
     finally:
         stack.stop()
+        if args.baseline:
+            shutil.rmtree(variants[1][1], ignore_errors=True)
+    return report(args, variants, results)
 
-    statuses = sorted({s for _, s, _ in held_results})
+
+def report(args, variants, results) -> str:
+    loads = [x for runs in results.values() for r in runs for x in r["load"]]
+    command = (
+        f"`.venv/bin/python -m scripts.bench_api --requests {args.requests} --concurrency {args.concurrency} "
+        f"--in-flight {args.in_flight} --runs {args.runs}"
+        + (f" --baseline {args.baseline}" if args.baseline else "")
+        + "`"
+    )
     lines = [
         SECTION,
         "",
-        f"Measured {time.strftime('%Y-%m-%d')} with `.venv/bin/python -m scripts.bench_api --requests {args.requests} "
-        f"--concurrency {args.concurrency} --in-flight {args.in_flight}` on {os.cpu_count()} CPU cores "
+        f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} with {command} on {os.cpu_count()} CPU cores "
         f"({platform.processor() or platform.machine()}), Python {platform.python_version()}: one uvicorn process "
         "(uvloop, httptools), PostgreSQL and Redis on loopback, local file storage, and a stand-in GPU worker "
-        "(`scripts/bench_worker.py`, 4 threads) that returns stored PNGs at once — the model and the output check are taken "
-        "out. The load comes from another process (aiohttp). Each call is `POST /v1/images/generations` "
-        '`{"prompt": …, "size": "256x256"}` (n=1, url).',
+        "(`scripts/bench_worker.py`, 4 threads) that returns stored PNGs at once — the model and the output check are "
+        "taken out. The load comes from another process (aiohttp). Each call is `POST /v1/images/generations` "
+        '`{"prompt": …, "size": "256x256"}` (n=1, url) with a natural prompt, each different '
+        '("a watercolor fox in the snow"), so the prompt check does its real work.',
         "",
         "*Overhead* = the call's latency minus the worker's own time on the generation (claim to finish, from the "
-        "database): authentication, rate limit, validation, charging, queueing, the wake-up, signing the URL.",
+        "database): authentication, rate limit, validation, moderation, charging, queueing, the wake-up, signing the URL.",
         "",
-        f"The machine's load average was {load_before:.1f} at the start and {load_after:.1f} at the end (other "
-        f"work shared its {os.cpu_count()} cores); latencies scale with that. The web process's own CPU time per "
-        f"call, which does not, was **{cpu_per_call_ms:.1f} ms** (sequential calls).",
+        f"Each run starts a fresh web process; figures are medians over {args.runs} runs "
+        + (
+            "(the two versions alternating, so that both met the same machine load) "
+            if args.baseline
+            else ""
+        )
+        + f"with the range over runs in brackets. The machine's 1-minute load average during the runs was "
+        f"{min(loads):.1f}–{max(loads):.1f} (two cores shared with other work, including model training at nice 19): "
+        "latencies scale with it. The web process's own CPU time per call does not.",
         "",
-        "| load | calls | p50 latency | p99 latency | p50 overhead | p99 overhead |",
-        "|---|---|---|---|---|---|",
+        "| version | situation | calls | p50 latency | p99 latency | p50 overhead | p99 overhead |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for name, s in [("sequential", sequential), (f"{args.concurrency} concurrent", concurrent),
-                    (f"sequential, beside {args.in_flight} waiting calls", beside_summary)]:
-        lines.append(f"| {name} | {s['ok']}/{s['n']} | {s['lat_p50']:.1f} ms | {s['lat_p99']:.1f} ms | "
-                     f"{s['ovh_p50']:.1f} ms | {s['ovh_p99']:.1f} ms |")
+    for name, _ in variants:
+        runs = results[name]
+        for label, field in [
+            ("sequential", "sequential"),
+            (f"{args.concurrency} concurrent", "concurrent"),
+            (f"sequential, beside {args.in_flight} waiting calls", "beside"),
+        ]:
+            ok = sum(r[field]["ok"] for r in runs)
+            n = sum(r[field]["n"] for r in runs)
+            lines.append(
+                f"| {name} | {label} | {ok}/{n} | {_med(runs, field, 'lat_p50'):.1f} ms | "
+                f"{_med(runs, field, 'lat_p99'):.1f} ms ({_range(runs, field, 'lat_p99')}) | "
+                f"{_med(runs, field, 'ovh_p50'):.1f} ms | **{_med(runs, field, 'ovh_p99'):.1f} ms** "
+                f"({_range(runs, field, 'ovh_p99')}) |"
+            )
     lines += [
         "",
-        f"**{args.in_flight} calls waiting at once in one web process**: all {args.in_flight} were accepted "
-        f"(charged, queued, waiting) within {accepted_s:.1f} s. While they waited the process had "
-        f"{during['threads']} threads (before: {before['threads']}) and {during['fds']} open files; its memory "
-        f"went from {before['rss_mb']:.0f} MB to {during['rss_mb']:.0f} MB "
-        f"(**+{during['rss_mb'] - before['rss_mb']:.0f} MB**; {during_after['rss_mb']:.0f} MB after the calls "
-        f"beside them). Released, the {args.in_flight} generations were finished in {processing_s:.1f} s by the "
-        f"stand-in worker, and the last waiting call had its answer {last_s:.1f} s after the release; "
-        f"statuses: {statuses}. Memory after: {after['rss_mb']:.0f} MB.",
+        "| version | CPU per call (web process) | memory before | memory with the calls waiting | growth | "
+        "threads before → waiting | all accepted within | last answer after release | held calls answered 200 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, _ in variants:
+        runs = results[name]
+        growth = [r["rss_during"] - r["rss_before"] for r in runs]
+        lines.append(
+            f"| {name} | {_med(runs, 'cpu_ms'):.1f} ms ({_range(runs, 'cpu_ms')}) | {_med(runs, 'rss_before'):.0f} MB | "
+            f"{_med(runs, 'rss_during'):.0f} MB | **+{statistics.median(growth):.0f} MB** "
+            f"({min(growth):.0f}–{max(growth):.0f}) | {_med(runs, 'threads_before'):.0f} → {_med(runs, 'threads_during'):.0f} | "
+            f"{_med(runs, 'accepted_s'):.1f} s | {_med(runs, 'last_s'):.1f} s | "
+            f"{sum(r['held_ok'] for r in runs)}/{args.in_flight * len(runs)} |"
+        )
+    runs = results[variants[0][0]]
+    seq_p99 = _med(runs, "sequential", "ovh_p99")
+    beside_p99 = _med(runs, "beside", "ovh_p99")
+    growth = statistics.median(r["rss_during"] - r["rss_before"] for r in runs)
+    held = all(r["held_ok"] == args.in_flight for r in runs)
+
+    def met(ok: bool) -> str:
+        return "met" if ok else "**not met**"
+
+    lines += [
         "",
-        "Targets (issue 7): 500 in flight, p99 overhead ≤ 50 ms, memory growth ≤ 200 MB.",
+        f"Targets (issue 7), for this tree: {args.in_flight} calls in flight in one process — {met(held)}; "
+        f"p99 overhead ≤ 50 ms — {met(seq_p99 <= 50)} for sequential calls ({seq_p99:.1f} ms), "
+        f"{met(beside_p99 <= 50)} beside {args.in_flight} waiting calls ({beside_p99:.1f} ms); "
+        f"memory growth ≤ 200 MB — {met(growth <= 200)} (+{growth:.0f} MB).",
         "",
     ]
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
+def write_section(text: str, path: Path, section: str = SECTION) -> None:
     existing = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(section)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(existing):
         updated = pattern.sub(lambda m: text + "\n", existing)
     else:
@@ -293,10 +670,18 @@ def write_section(text: str, path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--in-flight", type=int, default=500)
-    parser.add_argument("--write", action="store_true", help="replace the section in docs/benchmarks.md")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also measure the Images API's files as in this git revision",
+    )
+    parser.add_argument(
+        "--write", action="store_true", help="replace the section in docs/benchmarks.md"
+    )
     args = parser.parse_args()
     text = run(args)
     print(text)

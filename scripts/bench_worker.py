@@ -2,9 +2,9 @@
 
 It consumes the `gpu` queue like the real worker but returns stored PNGs at
 once (no model, no output check), so that what the benchmark measures is the
-API and its plumbing. A generation whose prompt starts with "hold" is parked:
-its id goes to a Redis list and the benchmark finishes it later, which is how
-it keeps hundreds of API calls waiting at once.
+API and its plumbing. A generation of the account HOLD_EMAIL is parked: its
+id goes to a Redis list and the benchmark finishes it later, which is how it
+keeps hundreds of API calls waiting at once.
 
     celery -A scripts.bench_worker worker -Q gpu -c 4 --pool=threads
 """
@@ -28,6 +28,7 @@ from generation.models import Generation  # noqa: E402
 from gpu_worker.interface import GenerationResult  # noqa: E402
 from gpu_worker.signature import apply_signature  # noqa: E402
 from moderation.services import Verdict  # noqa: E402
+from scripts.bench_api import HOLD_EMAIL  # noqa: E402
 
 HELD_LIST = "easel:bench:held"
 
@@ -46,7 +47,9 @@ def stored_png(size: int) -> bytes:
 
 
 def stub_runner(request, progress=None) -> GenerationResult:
-    return GenerationResult(images=[stored_png(request.size)] * request.n, model="bench-stub", seconds=0.0)
+    return GenerationResult(
+        images=[stored_png(request.size)] * request.n, model="bench-stub", seconds=0.0
+    )
 
 
 def without_output_check() -> None:
@@ -59,8 +62,10 @@ without_output_check()
 
 @app.task(name="generation.tasks.run_generation", acks_late=True, ignore_result=True)
 def run_generation(generation_id: int) -> str:
-    prompt = Generation.objects.filter(pk=generation_id).values_list("prompt", flat=True).first() or ""
-    if prompt.startswith("hold"):
+    owner = (
+        Generation.objects.filter(pk=generation_id).values_list("owner__email", flat=True).first()
+    )
+    if owner == HOLD_EMAIL:
         import redis
 
         redis.Redis.from_url(settings.REDIS_URL).rpush(HELD_LIST, generation_id)
