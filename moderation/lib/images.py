@@ -80,6 +80,9 @@ def open_still_image(data: bytes, *, max_bytes: int, require_square: bool, png_o
             # verify() leaves the image unusable: open it again to decode the pixels.
             im = Image.open(io.BytesIO(data))
             im.load()
+            # The studio turns uploads upright from their EXIF orientation: a corrupt
+            # EXIF block (a PNG eXIf chunk, a JPEG APP1) must be refused here, not crash there.
+            im.getexif()
     except InvalidImage:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
