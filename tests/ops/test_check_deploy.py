@@ -111,10 +111,21 @@ def test_make_run_on_plain_http_keeps_them_off(tmp_path):
 
 def test_each_weakening_is_reported(tmp_path):
     """All four at once, in one process (each start costs seconds on this machine)."""
-    weakened = {"DEBUG": "true", "SECRET_KEY": "short", "SECURE_COOKIES": "false", "SECURE_HSTS_SECONDS": "0"}
+    weakened = {
+        "DEBUG": "true",
+        "SECRET_KEY": "short",
+        "SECURE_COOKIES": "false",
+        "SECURE_HSTS_SECONDS": "0",
+    }
     result = check_deploy(production_env(tmp_path, **weakened))
     assert result.returncode != 0
-    for problem in ("security.W018", "security.W009", "security.W012", "security.W016", "security.W004"):
+    for problem in (
+        "security.W018",
+        "security.W009",
+        "security.W012",
+        "security.W016",
+        "security.W004",
+    ):
         assert problem in result.stdout + result.stderr, problem
 
 
