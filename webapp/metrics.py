@@ -177,7 +177,11 @@ def _histograms(queryset, start: str, end: str, buckets, by: str) -> dict[str, H
 
 
 def wait_histograms() -> dict[str, Histogram]:
-    """Time from being queued to being claimed by a worker, by mode."""
+    """Time from the request to its latest claim by a worker, by mode: what its user waited.
+
+    From created_at, not queued_at: a request sent again (its message lost, or
+    its worker dead) restarts queued_at, but its user has been waiting all along.
+    """
     return _histograms(Generation.objects.all(), "created_at", "started_at", WAIT_BUCKETS, "mode")
 
 
@@ -196,6 +200,14 @@ def failures_by_reason(since: datetime | None = None) -> dict[str, int]:
         code = failure_code(row["failure_reason"])
         counts[code] = counts.get(code, 0) + row["n"]
     return counts
+
+
+def extra_claims() -> int:
+    """Claims beyond each generation's first: redeliveries after a worker died or lost its lease."""
+    total = Generation.objects.filter(attempts__gt=1).aggregate(extra=Sum(F("attempts") - 1))[
+        "extra"
+    ]
+    return total or 0
 
 
 def generations_by_status() -> dict[str, int]:
@@ -261,6 +273,12 @@ class EaselCollector:
             finished.add_metric([status], status_counts[status])
         yield finished
 
+        yield CounterMetricFamily(
+            "easel_generation_extra_claims",
+            "Claims beyond a generation's first: redeliveries after a worker died or its lease ran out.",
+            value=extra_claims(),
+        )
+
         oldest = oldest_queued()
         yield GaugeMetricFamily(
             "easel_oldest_queued_seconds",
@@ -280,7 +298,7 @@ class EaselCollector:
         for name, doc, histograms in (
             (
                 "easel_generation_wait_seconds",
-                "Time from queued to claimed by a GPU worker.",
+                "Time from the request to its (latest) claim by a GPU worker.",
                 wait_histograms(),
             ),
             (

@@ -182,6 +182,15 @@ def test_queue_depth_wait_and_run_times_failures_credits_and_flags(client, admin
     assert value(s, "easel_moderation_flags_open", target="upload") == 0
 
 
+def test_redeliveries_are_counted(client, admin_user, alice):
+    make_generation(alice, Generation.Status.SUCCEEDED, waited=1, ran=1)
+    redelivered = make_generation(alice, Generation.Status.SUCCEEDED, waited=1, ran=1)
+    Generation.objects.filter(pk=redelivered.pk).update(attempts=3)
+    Generation.objects.exclude(pk=redelivered.pk).update(attempts=1)
+    client.force_login(admin_user)
+    assert value(scrape(client), "easel_generation_extra_claims_total") == 2
+
+
 def test_an_unknown_failure_message_counts_as_other(client, admin_user, alice):
     g = make_generation(alice, Generation.Status.FAILED, waited=1, ran=1)
     Generation.objects.filter(pk=g.pk).update(failure_reason="a message from an older version")
