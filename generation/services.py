@@ -277,11 +277,14 @@ class Claim:
             pk=self.generation.pk, status=Generation.Status.RUNNING, claim_token=self.token
         )
 
-    def renew(self, **progress) -> None:
-        """Extend the lease (and record progress); raises LeaseLost when the row is no longer ours."""
+    def renew(self, *, leases: float = 1.0, **progress) -> None:
+        """Extend the lease by `leases` × GENERATION_LEASE_S (and record progress).
+
+        Raises LeaseLost when the row is no longer ours.
+        """
         if self.lost:
             raise LeaseLost(f"generation {self.generation.pk} was taken over")
-        expires = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_S)
+        expires = timezone.now() + timedelta(seconds=settings.GENERATION_LEASE_S * leases)
         updated = _with_db_retry(
             lambda: self.rows().update(lease_expires_at=expires, **progress),
             what="renewing a lease",
@@ -539,11 +542,12 @@ def _save_retrying(claim: Claim, key: str, png: bytes) -> str:
     raise AssertionError("unreachable")
 
 
-def complete_generation(claim: Claim, result: GenerationResult) -> str:
+def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool = False) -> str:
     """The CPU half: check, sign and upload the PNGs (outside any transaction), then finish.
 
     Returns the final status, or "skipped" when the claim was lost meanwhile
-    (the copies stored here are then removed again).
+    (the copies stored here are then removed again). `sweep` also removes
+    copies an earlier try of this same claim may have left (a redelivered task).
     """
     generation = claim.generation
     try:
@@ -650,7 +654,7 @@ def complete_generation(claim: Claim, result: GenerationResult) -> str:
         storage.delete_quietly([key for _, key, _ in saved])
         return "skipped"
     events.publish_finished(generation.public_id, Generation.Status.SUCCEEDED)
-    if generation.attempts > 1 or claim.retried_uploads:
+    if sweep or generation.attempts > 1 or claim.retried_uploads:
         # An earlier attempt, or an upload whose answer was lost, may have left copies.
         _delete_orphans(generation, keep={key for _, key, _ in saved})
     return Generation.Status.SUCCEEDED

@@ -123,7 +123,7 @@ def _need(condition: bool, what: str) -> None:
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):
-    """A real `celery worker` on the gpu queue, talking to the test database."""
+    """A real `celery worker` on the gpu and cpu queues (both halves of a generation), on the test database."""
     _need(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
     from django.db import connection
 
@@ -138,14 +138,14 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     env["PYTHONPATH"] = str(ROOT)
     # Purge what an earlier, interrupted run may have left in the queue.
     subprocess.run(
-        [sys.executable, "-m", "celery", "-A", "webapp", "purge", "-f", "-Q", "gpu"],
+        [sys.executable, "-m", "celery", "-A", "webapp", "purge", "-f", "-Q", "gpu,cpu"],
         env=env, cwd=ROOT, capture_output=True, timeout=60,
     )
     log_path = Path(settings.DATA_DIR) / "e2e-worker.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "gpu", "-c", "1",
+        [sys.executable, "-m", "celery", "-A", "webapp", "worker", "-Q", "gpu,cpu", "-c", "1",
          "--pool=solo", "-n", f"e2e-{os.getpid()}@%h", "--loglevel=INFO", "--without-gossip",
          "--without-mingle", "--without-heartbeat"],
         env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,

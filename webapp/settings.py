@@ -183,6 +183,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
 CELERY_TASK_ROUTES = {
     "generation.tasks.run_generation": {"queue": "gpu"},
+    # Output checks, signing and uploads: CPU workers, so a GPU never waits on them.
+    "generation.tasks.finish_generation": {"queue": "cpu"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TIMEZONE = "UTC"

@@ -1,4 +1,4 @@
-"""A cluster of our own for causing faults: Redis, SeaweedFS and two GPU workers.
+"""A cluster of our own for causing faults: Redis, SeaweedFS, two GPU workers and a CPU worker.
 
 Other suites run beside this one on the shared Redis, PostgreSQL cluster and
 SeaweedFS, so nothing shared is ever stopped here: these tests start their own
@@ -29,6 +29,9 @@ from webapp.celery import app as celery_app
 # Short enough that a dead worker's request is back on the queue within seconds.
 LEASE_S = 2.5
 MAX_ATTEMPTS = 3
+# Two GPU workers (the model; one generation at a time each) and one CPU worker
+# (output checks, signing, uploads), as in docker/compose.yml.
+WORKER_QUEUES = ("gpu", "gpu", "cpu")
 BUCKET = "easel-faults"
 S3_KEY = "faults-key"
 S3_SECRET = "faults-secret"
@@ -236,6 +239,7 @@ class SeaweedServer:
 @dataclass
 class Worker:
     name: str
+    queues: str
     proc: subprocess.Popen
     log: Path
 
@@ -276,7 +280,7 @@ class Cluster:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        worker = Worker(name, proc, log)
+        worker = Worker(name, queues, proc, log)
         self.workers[name] = worker
         if wait:
             self.wait_ready(worker)
@@ -302,6 +306,17 @@ class Cluster:
                 return worker
         return None
 
+    def top_up(self) -> None:
+        """Start whatever workers a test killed, so the next one finds the full cluster."""
+        missing = list(WORKER_QUEUES)
+        for worker in self.workers.values():
+            if worker.queues in missing:
+                missing.remove(worker.queues)
+        for worker in [self.start_worker(q, wait=False) for q in missing] + list(
+            self.workers.values()
+        ):
+            self.wait_ready(worker)
+
     def stop(self) -> None:
         # Throwaway processes: no need to wait for a warm shutdown.
         for worker in list(self.workers.values()):
@@ -311,7 +326,7 @@ class Cluster:
 
 @pytest.fixture(scope="package")
 def fault_cluster(django_db_setup, django_db_blocker, tmp_path_factory):
-    """Our Redis and SeaweedFS, and two GPU workers on them, for the whole tests/faults package."""
+    """Our Redis and SeaweedFS, and the workers on them, for the whole tests/faults package."""
     _need(bool(settings.CELERY_BROKER_URL), "a Celery broker (CELERY_BROKER_URL)")
     from django.db import connection
 
@@ -346,10 +361,9 @@ def fault_cluster(django_db_setup, django_db_blocker, tmp_path_factory):
     )
     cluster = Cluster(redis_server, s3, env, workdir)
     try:
-        first = cluster.start_worker(wait=False)
-        second = cluster.start_worker(wait=False)
-        cluster.wait_ready(first)
-        cluster.wait_ready(second)
+        started = [cluster.start_worker(q, wait=False) for q in WORKER_QUEUES]
+        for worker in started:
+            cluster.wait_ready(worker)
         yield cluster
     finally:
         cluster.stop()
@@ -394,7 +408,6 @@ def cluster(fault_cluster, transactional_db, settings):
     if not fault_cluster.redis.ping():
         fault_cluster.redis.start()
     # A test that stopped them leaves no worker or server down for the next one.
-    while len(fault_cluster.workers) < 2:
-        fault_cluster.start_worker()
+    fault_cluster.top_up()
     yield fault_cluster
     _use_broker(previous)

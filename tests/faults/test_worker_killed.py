@@ -1,10 +1,11 @@
 """GPU workers killed with SIGKILL in the middle of generations, at 22 seeded random points.
 
-Two real Celery worker processes run the tiny model; this test kills the
-process running a generation at a random stage (reading inputs, each sampling
-stage, checking outputs, uploading), usually the pool process (the parent
-Celery process replaces it, as a supervisor would) and twice the whole worker
-(a machine gone; a new worker is started). The dead claim's lease runs out, the
+Two real Celery GPU worker processes run the tiny model and a CPU worker checks
+and uploads the results; this test kills the process working on a generation
+at a random stage (reading inputs and each sampling stage on a GPU worker,
+checking outputs and uploading on the CPU worker), usually the pool process
+(the parent Celery process replaces it, as a supervisor would) and twice the
+whole worker (a machine gone; a new worker is started). The dead claim's lease runs out, the
 reaper puts the request back on the queue, and another process completes it —
 or, after GENERATION_MAX_ATTEMPTS lost claims, fails it and refunds it. Never
 both, never lost: checked per request, in the bucket and in the ledger.
@@ -65,7 +66,7 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
     plan = {generations[i].pk: kills for i, kills in _plan(rng, len(generations)).items()}
     planned = sum(len(k) for k in plan.values())
     done: list[dict] = []
-    killed_tokens: set[str] = set()
+    killed: set[tuple[str, str]] = set()  # (claim token, process): each is killed once
     open_statuses = [Generation.Status.QUEUED, Generation.Status.RUNNING]
     deadline = time.monotonic() + 180
     last_reap = 0.0
@@ -80,10 +81,12 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
         running = Generation.objects.filter(pk__in=plan.keys(), status=Generation.Status.RUNNING)
         for row in running.values("pk", "claim_token", "claimed_by", "progress_stage"):
             kills = plan[row["pk"]]
-            if not kills or row["claim_token"] in killed_tokens:
+            if not kills or (row["claim_token"], row["claimed_by"]) in killed:
                 continue
             stage, delay, whole = kills[0]
-            if _stage_index(row["progress_stage"]) < _stage_index(stage):
+            # Between the halves ("handed over") no process is working on it.
+            current = row["progress_stage"]
+            if current not in STAGES or _stage_index(current) < _stage_index(stage):
                 continue
             time.sleep(delay)
             pid = int(row["claimed_by"].rsplit(":", 1)[1])
@@ -95,12 +98,20 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
                 continue  # finished (or its process died) before we got there: try its next claim
             if whole:
                 cluster.kill_worker(worker)
-                cluster.start_worker(wait=False)
+                cluster.start_worker(worker.queues, wait=False)
             else:
                 os.kill(pid, signal.SIGKILL)
-            killed_tokens.add(row["claim_token"])
+            killed.add((row["claim_token"], row["claimed_by"]))
             kills.pop(0)
-            done.append({"pk": row["pk"], "stage": still[0], "pid": pid, "whole_worker": whole})
+            done.append(
+                {
+                    "pk": row["pk"],
+                    "stage": still[0],
+                    "pid": pid,
+                    "whole_worker": whole,
+                    "queue": worker.queues,
+                }
+            )
         time.sleep(0.05)
 
     # Whatever is left (a redelivered message, a stale claim) settles too, and nothing stays running.
@@ -111,15 +122,25 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
     assert len({d["stage"] for d in done}) >= 4, "the kills did not spread over the stages"
 
     outcomes = assert_each_settled_once(generations, cluster.s3)
+    print("outcomes:", dict(outcomes))
     kills_by_pk: dict[int, list[dict]] = {}
     for kill in done:
         kills_by_pk.setdefault(kill["pk"], []).append(kill)
+    assert {d["queue"] for d in done} == {"gpu", "cpu"}, "both kinds of worker were killed"
     for generation in generations:
         kills = kills_by_pk.get(generation.pk, [])
+        gpu_kills = [k for k in kills if k["queue"] == "gpu"]
+        if generation.status == Generation.Status.SUCCEEDED:
+            # Completed by other processes than the ones killed.
+            assert all(not generation.claimed_by.endswith(f":{k['pid']}") for k in kills)
+        if len(gpu_kills) < len(kills):
+            # A CPU worker killed mid-check or mid-upload: its task is redelivered and
+            # finishes on the same claim, or the claim runs out and the request runs
+            # again. Either way it settled once (checked above).
+            continue
+        # Every kill took one claim: the request ran again until it had no attempts left.
         if len(kills) >= MAX_ATTEMPTS:
-            assert generation.status == Generation.Status.FAILED, (
-                f"{generation.pk} survived {len(kills)} kills"
-            )
+            assert generation.status == Generation.Status.FAILED, (generation.pk, kills)
             assert "refunded" in generation.failure_reason
         else:
             assert generation.status == Generation.Status.SUCCEEDED, (
@@ -127,16 +148,11 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
                 generation.failure_reason,
                 kills,
             )
-            # Completed by another process than the one killed.
-            assert all(not generation.claimed_by.endswith(f":{k['pid']}") for k in kills)
-            assert generation.attempts == len(kills) + 1
-    assert outcomes[Generation.Status.FAILED] == sum(
-        1 for k in kills_by_pk.values() if len(k) >= MAX_ATTEMPTS
-    )
+            # One claim per kill, and the one that finished. (On a starved machine a slow
+            # worker may also lose its lease once, which costs an attempt too.)
+            assert generation.attempts >= len(kills) + 1
     assert_ledger_clean(users)
-    # The cluster keeps two workers for the next test.
-    for worker in list(cluster.workers.values()):
-        cluster.wait_ready(worker)
+    cluster.top_up()  # the full cluster for the next test
 
 
 def test_a_worker_that_lost_its_lease_stores_nothing_and_refunds_nothing(cluster):

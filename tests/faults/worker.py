@@ -1,6 +1,6 @@
 """A real Celery worker for the fault tests: `python tests/faults/worker.py NAME QUEUES`.
 
-It is `celery -A webapp worker --pool=prefork -c 1`, with two test-only changes:
+It is `celery -A webapp worker --pool=prefork` (-c 1 on the gpu queue), with two test-only changes:
 
 - The model is loaded in the parent before the pool forks (one torch thread,
   so forking is safe on the CPU). A pool process killed with SIGKILL is then
@@ -77,7 +77,7 @@ def main(name: str, queues: str) -> None:
             queues,
             "--pool=prefork",
             "-c",
-            "1",
+            "1" if "gpu" in queues.split(",") else "2",  # a GPU takes one generation at a time
             "-n",
             name,
             "--loglevel=INFO",
