@@ -268,7 +268,8 @@ def report(args, phases, problems, counts, before, after) -> str:
         f"--users {args.users} --per-user {args.per_user} --worker-threads {args.worker_threads}` on {os.cpu_count()} "
         f"CPU cores ({platform.processor() or platform.machine()}), Python {platform.python_version()}: {args.users} "
         f"accounts, each with its own API key, send {args.per_user} `POST /v1/images/generations` calls each "
-        f"(natural prompts, 256x256, n=1) from another process on loopback (aiohttp) to one uvicorn web process. "
+        f"(natural prompts, 256x256, n=1) from another process on loopback (aiohttp) to one uvicorn web "
+        "process (the per-key rate limit raised out of the way). "
         f"The GPU side is the stand-in worker (`scripts/bench_worker.py`, {args.worker_threads} threads, stored "
         "PNGs), so these are the web side's figures; with a real model the wait is the model's time plus this.",
         "",
