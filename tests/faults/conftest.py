@@ -226,8 +226,8 @@ class SeaweedServer:
         except Exception:  # noqa: BLE001 - not up yet
             return False
 
-    def stop(self) -> None:
-        _stop(self.proc)
+    def stop(self, sig=signal.SIGTERM) -> None:
+        _stop(self.proc, sig)
 
     def keys(self, prefix: str) -> set[str]:
         pages = (
@@ -367,8 +367,8 @@ def fault_cluster(django_db_setup, django_db_blocker, tmp_path_factory):
         yield cluster
     finally:
         cluster.stop()
-        s3.stop()
-        redis_server.stop()
+        s3.stop(signal.SIGKILL)  # throwaway data: no need for a clean shutdown
+        redis_server.stop(lose_data=True)
 
 
 def _use_broker(urls: tuple[str, str, str]) -> None:

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The stages a generation goes through, in order (progress_stage on the row).
 STAGES = ["starting", "prior", "decoder", "super_res_256", "checking", "storing"]
+GPU_STAGES = STAGES[:4]  # then the images go to a CPU worker for checking and storing
 SEED = 20261123
 
 
@@ -38,12 +39,12 @@ def _plan(rng: random.Random, count: int) -> dict[int, list[tuple[str, float, bo
     """Per request, the kills to make: (stage, extra delay, whole worker?)."""
     order = list(range(count))
     rng.shuffle(order)
-    # MAX_ATTEMPTS kills for three requests (they must fail, refunded), one for thirteen, none for two.
-    kills_per = {i: MAX_ATTEMPTS for i in order[:3]} | {i: 1 for i in order[3:16]}
+    # MAX_ATTEMPTS kills on GPU workers for three requests (each kill costs a claim: they
+    # must fail, refunded), one anywhere for thirteen, none for two.
     plan = {
-        i: [(rng.choice(STAGES), rng.uniform(0, 0.12), False) for _ in range(n)]
-        for i, n in kills_per.items()
-    }
+        i: [(rng.choice(GPU_STAGES), rng.uniform(0, 0.12), False) for _ in range(MAX_ATTEMPTS)]
+        for i in order[:3]
+    } | {i: [(rng.choice(STAGES), rng.uniform(0, 0.12), False)] for i in order[3:16]}
     for i in rng.sample(order[3:16], 2):  # two of the single kills take the whole worker down
         stage, delay, _ = plan[i][0]
         plan[i][0] = (stage, delay, True)
@@ -151,6 +152,13 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
             # One claim per kill, and the one that finished. (On a starved machine a slow
             # worker may also lose its lease once, which costs an attempt too.)
             assert generation.attempts >= len(kills) + 1
+    must_fail = [
+        k
+        for k in kills_by_pk.values()
+        if len(k) >= MAX_ATTEMPTS and {x["queue"] for x in k} == {"gpu"}
+    ]
+    assert must_fail, "no request lost all its attempts"
+    assert outcomes[Generation.Status.FAILED] == len(must_fail)
     assert_ledger_clean(users)
     cluster.top_up()  # the full cluster for the next test
 
