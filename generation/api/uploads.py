@@ -68,7 +68,12 @@ def read_png(upload, *, param: str) -> Png:
                 transparency = _has_transparent_pixel(im)
     except ApiError:
         raise
-    except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        # Pillow's own pixel limit fires before ours can read the size: the same answer.
+        raise invalid(
+            f"Uploaded {what} is too large: at most {MAX_SIDE}x{MAX_SIDE} pixels.", param=param, code="image_too_large"
+        ) from e
+    except Exception as e:  # noqa: BLE001 - Pillow raises many types on broken files (IndexError without IDAT, struct.error, ...)
         raise corrupt from e
     return Png(data=data, width=width, height=height, has_transparency=transparency)
 
