@@ -47,19 +47,33 @@ def _finish_elsewhere() -> bool:
     return not settings.EASEL_TASKS_INPROCESS and not app.conf.task_always_eager
 
 
+def _run_model_batch(requests, progress=None):
+    from gpu_worker.interface import generate_batch
+
+    return generate_batch(requests, progress=progress)
+
+
 @shared_task(name="generation.tasks.run_generation", acks_late=True, ignore_result=True)
 def run_generation(generation_id: int) -> str:
     """The GPU half: claim and run the model, then hand the images to the `cpu` queue.
 
-    Safe to deliver twice: claiming is conditional, and a row another worker
-    holds (or that is finished) is skipped.
+    Queued requests of the same shape may join as one batch (generation/batching.py),
+    each on its own claim. Safe to deliver twice: claiming is conditional, and a row
+    another worker holds (or that is finished) is skipped.
     """
-    ran = services.run_claimed(generation_id, _run_model)
+    from generation import batching
+
+    ran = batching.run_claimed_batch(generation_id, _run_model, _run_model_batch)
     if isinstance(ran, str):
         return ran
-    claim, result = ran
+    return [_hand_over(claim, result) for claim, result in ran][0]
+
+
+def _hand_over(claim: services.Claim, result: GenerationResult) -> str:
+    """Send one claimed result to the cpu queue (or finish it here without a broker)."""
     if not _finish_elsewhere():
         return services.complete_generation(claim, result)
+    generation_id = claim.generation.pk
     try:
         # Nobody renews the lease while the images wait on the cpu queue: give it room.
         claim.renew(progress_stage="handed over", leases=HANDOVER_LEASES)

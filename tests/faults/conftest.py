@@ -354,6 +354,9 @@ def fault_cluster(django_db_setup, django_db_blocker, tmp_path_factory):
         AWS_SECRET_ACCESS_KEY=S3_SECRET,
         GENERATION_LEASE_S=str(LEASE_S),
         GENERATION_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
+        # One request per model call, so each kill takes exactly one claim (cross-request
+        # batches and their claims are tested in tests/generation/test_batching.py).
+        GENERATION_BATCH_MAX_IMAGES="1",
         EASEL_MODEL_PRESET="tiny-random",
         FAULTS_STEP_DELAY_S="0.1",
         FAULTS_UPLOAD_DELAY_S="0.25",
