@@ -18,6 +18,7 @@ import base64
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init, worker_process_shutdown, worker_ready, worker_shutdown
 from django.conf import settings
 from kombu.exceptions import OperationalError as BrokerError
 
@@ -38,6 +39,39 @@ def _run_model(request, progress=None):
     from gpu_worker.interface import generate
 
     return generate(request, progress=progress)
+
+
+# --- GPU workers load their model before their first task (generation/readiness.py).
+
+
+@worker_process_init.connect
+def _load_model_in_pool_process(**_kwargs) -> None:
+    """Prefork pool: the process that will run the tasks loads the model (CUDA after the fork)."""
+    from generation import readiness
+    from webapp.celery import app
+
+    if readiness.consumes_gpu_queue(app):
+        readiness.load_and_announce()
+
+
+@worker_ready.connect
+def _load_model_in_solo_worker(sender=None, **_kwargs) -> None:
+    """Solo and thread pools run tasks in the main process, where no pool process starts."""
+    from celery.concurrency.prefork import TaskPool as PreforkPool
+
+    from generation import readiness
+
+    pool = getattr(sender, "pool", None)
+    if pool is not None and not isinstance(pool, PreforkPool) and readiness.consumes_gpu_queue(sender.app):
+        readiness.load_and_announce()
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def _withdraw_readiness(**_kwargs) -> None:
+    from generation import readiness
+
+    readiness.withdraw()
 
 
 def _finish_elsewhere() -> bool:

@@ -102,6 +102,15 @@ def _read_gpu_workers() -> int:
     )
 
 
+def gpu_workers_ready() -> list[dict] | None:
+    """GPU worker processes that announced a loaded model (generation/readiness.py); None when Redis is away."""
+    if settings.EASEL_TASKS_INPROCESS:
+        return None
+    from generation import readiness
+
+    return _cached("easel:metrics:gpu-ready", readiness.ready_workers)
+
+
 def _cached(key: str, read):
     """`read()`'s value, shared through the cache for BROKER_CACHE_S; None when it failed."""
     hit = cache.get(key)
@@ -357,6 +366,13 @@ class EaselCollector:
                 "easel_gpu_workers",
                 "Celery workers consuming the gpu queue that answered a ping.",
                 value=workers,
+            )
+        ready = gpu_workers_ready()
+        if ready is not None:
+            yield GaugeMetricFamily(
+                "easel_gpu_workers_ready",
+                "GPU worker processes with their model loaded (announced, renewed within 90 s).",
+                value=len(ready),
             )
 
 

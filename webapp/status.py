@@ -94,6 +94,7 @@ def status_figures(now=None) -> dict:
         "inprocess": settings.EASEL_TASKS_INPROCESS,
         "queue_lengths": metrics.broker_queue_lengths(),
         "gpu_workers": metrics.gpu_workers_online(),
+        "gpu_ready": metrics.gpu_workers_ready(),
         "open_flags": sum(metrics.open_flags().values()),
         "credits_spent_last_hour": -(
             LedgerEntry.objects.filter(

@@ -22,9 +22,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _fresh_broker_figures():
     """The broker figures are cached for a few seconds; each test starts without them."""
-    cache.delete_many(["easel:metrics:queue-lengths", "easel:metrics:gpu-workers"])
+    keys = ["easel:metrics:queue-lengths", "easel:metrics:gpu-workers", "easel:metrics:gpu-ready"]
+    cache.delete_many(keys)
     yield
-    cache.delete_many(["easel:metrics:queue-lengths", "easel:metrics:gpu-workers"])
+    cache.delete_many(keys)
 
 
 def scrape(client, **headers) -> dict:
@@ -252,3 +253,45 @@ def test_live_gpu_workers_are_counted(celery_worker_process, client, admin_user)
     assert value(scrape(client), "easel_gpu_workers") == 1
     # The figure is cached briefly so that a scrape does not wait on the broker each time.
     assert cache.get("easel:metrics:gpu-workers") == {"value": 1}
+
+
+@pytest.mark.e2e
+def test_a_gpu_worker_loads_its_model_before_its_first_task_and_says_so(celery_worker_process, client, admin_user):
+    import time
+
+    from generation import readiness
+
+    # The worker announces itself once its model is loaded, just after Celery's "ready.".
+    deadline = time.monotonic() + 60
+    while not readiness.ready_workers() and time.monotonic() < deadline:
+        time.sleep(0.5)
+    (worker,) = readiness.ready_workers()
+    assert worker["model"] == "easel-tiny-random" and worker["pid"] == celery_worker_process.pid
+    client.force_login(admin_user)
+    assert value(scrape(client), "easel_gpu_workers_ready") == 1
+
+
+def test_a_model_that_fails_to_load_is_not_announced(settings):
+    from generation import readiness
+
+    def broken():
+        raise RuntimeError("no such weights")
+
+    assert readiness.load_and_announce(broken) is None
+    assert not any(w.get("pid") == __import__("os").getpid() for w in readiness.ready_workers())
+
+
+def test_a_process_that_stops_withdraws_its_announcement():
+    import os
+    from types import SimpleNamespace
+
+    from generation import readiness
+
+    engine = SimpleNamespace(model_name="m", pipeline=SimpleNamespace(device="cpu", precision="fp32"))
+    info = readiness.load_and_announce(lambda: engine)
+    try:
+        assert info["model"] == "m"
+        assert any(w["pid"] == os.getpid() for w in readiness.ready_workers())
+    finally:
+        readiness.withdraw()
+    assert not any(w["pid"] == os.getpid() for w in readiness.ready_workers())
