@@ -118,7 +118,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 
 # --- E-mail: written to files under the data directory unless SMTP is configured.
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# The operator's backend: how mail is delivered (see the tasks block for who delivers it).
+EMAIL_DELIVERY_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+EMAIL_BACKEND = EMAIL_DELIVERY_BACKEND
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH", str(DATA_DIR / "mail"))
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
@@ -181,8 +183,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+if not EASEL_TASKS_INPROCESS:
+    # With a broker, mail goes out from a CPU worker, never from inside a web request.
+    EMAIL_BACKEND = "accounts.mail.QueuedEmailBackend"
 CELERY_TASK_ROUTES = {
     "generation.tasks.run_generation": {"queue": "gpu"},
+    "accounts.tasks.send_queued_email": {"queue": "cpu"},
     # Output checks, signing and uploads: CPU workers, so a GPU never waits on them.
     "generation.tasks.finish_generation": {"queue": "cpu"},
 }
