@@ -140,15 +140,7 @@ class Engine:
         """Run one request; every failure is a `GenerationError`, and no images come back with one."""
         started = time.monotonic()
         call = self._prepare(request)
-        with self._lock:
-            try:
-                images = self._run(request, call, progress, cancel)
-            except GenerationError:
-                raise
-            except ValueError as exc:
-                raise InvalidInput(str(exc)) from exc
-            except Exception as exc:  # noqa: BLE001 - the caller gets one documented type
-                raise _as_generation_error(exc) from exc
+        images = self._guarded(lambda: self._run(request, call, progress, cancel))
         pngs = [_encode_png(apply_signature(im)) for im in images]
         return GenerationResult(images=pngs, model=self.model_name, seconds=time.monotonic() - started)
 
@@ -174,15 +166,7 @@ class Engine:
         if total > MAX_BATCH_IMAGES:
             raise InvalidInput(f"a batch holds at most {MAX_BATCH_IMAGES} images, got {total}", param="n")
         calls = [self._prepare(r) for r in requests]
-        with self._lock:
-            try:
-                images = self._run_batch(requests, calls[0]["options"], progress, cancel)
-            except GenerationError:
-                raise
-            except ValueError as exc:
-                raise InvalidInput(str(exc)) from exc
-            except Exception as exc:  # noqa: BLE001 - the caller gets one documented type
-                raise _as_generation_error(exc) from exc
+        images = self._guarded(lambda: self._run_batch(requests, calls[0]["options"], progress, cancel))
         seconds = time.monotonic() - started
         results, start = [], 0
         for r in requests:
@@ -190,6 +174,18 @@ class Engine:
             results.append(GenerationResult(images=pngs, model=self.model_name, seconds=seconds))
             start += r.n
         return results
+
+    def _guarded(self, run: Any) -> list[Image.Image]:
+        """Run the model alone on this engine; every failure leaves as a `GenerationError`."""
+        with self._lock:
+            try:
+                return run()
+            except GenerationError:
+                raise
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from exc
+            except Exception as exc:  # noqa: BLE001 - the caller gets one documented type
+                raise _as_generation_error(exc) from exc
 
     def _run_batch(self, requests: list[GenerationRequest], options: Any, progress: ProgressCallback | None, cancel: CancelCheck | None) -> list[Image.Image]:
         import torch
