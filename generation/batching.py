@@ -122,9 +122,11 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
     companions = _claim_companions(primary, request, limit - request.n)
     if not companions:
         try:
-            return [(primary, runner(request, progress=primary.progress))]
+            result = runner(request, progress=primary.progress)
         except Exception as e:  # noqa: BLE001 - the same handling as a request run alone
             return _failed([primary], e)
+        services.record_stage_times(primary)
+        return [(primary, result)]
 
     claims = [primary] + [c for c, _ in companions]
     requests = [request] + [r for _, r in companions]
@@ -138,6 +140,8 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
                 _release(claim)
             return "skipped"
         return _failed(claims, e)
+    for claim in claims:
+        services.record_stage_times(claim)
     return list(zip(claims, results, strict=True))
 
 

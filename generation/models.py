@@ -195,3 +195,20 @@ class OutpaintCanvas(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+
+
+class GenerationStage(models.Model):
+    """Seconds one stage of the model took for one generation (prior, decoder, upsamplers).
+
+    Written by the GPU worker when the model returns; `/metrics` reads them as
+    a histogram per stage. A batch's stages are shared time: each request in
+    it records the batch's seconds.
+    """
+
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="stage_times")
+    stage = models.CharField(max_length=32)
+    seconds = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["stage", "created_at"])]

@@ -271,6 +271,10 @@ class Claim:
     retried_uploads: bool = False
     _renewed: float = field(default_factory=time.monotonic)
     _stage: str = ""
+    # Seconds per model stage, from the progress callback (recorded by `record_stage_times`).
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    _timed_stage: str = ""
+    _timed_since: float = 0.0
 
     def rows(self):
         return Generation.objects.filter(
@@ -319,11 +323,39 @@ class Claim:
     def progress(self, stage: str, step: int, total: int) -> None:
         """The model's progress callback: a few writes a second at most, each renewing the lease."""
         now = time.monotonic()
+        if stage != self._timed_stage:
+            self._close_stage(now)
+            self._timed_stage, self._timed_since = stage, now
         due = now - self._renewed >= min(0.5, settings.GENERATION_LEASE_S / 4)
         if stage == self._stage and step < total and not due:
             return
         self._stage = stage
         self.renew(progress_stage=stage, progress_step=step, progress_total=total)
+
+
+    def _close_stage(self, now: float) -> None:
+        if self._timed_stage:
+            self.stage_seconds[self._timed_stage] = (
+                self.stage_seconds.get(self._timed_stage, 0.0) + now - self._timed_since
+            )
+            self._timed_stage = ""
+
+
+def record_stage_times(claim: Claim) -> None:
+    """Store how long each model stage took (the model has returned); a failure here loses only a figure."""
+    from generation.models import GenerationStage
+
+    claim._close_stage(time.monotonic())
+    if not claim.stage_seconds:
+        return
+    try:
+        GenerationStage.objects.bulk_create(
+            [GenerationStage(generation_id=claim.generation.pk, stage=stage[:32], seconds=seconds)
+             for stage, seconds in claim.stage_seconds.items()]
+        )
+    except _DB_ERRORS:
+        log.warning("generation %s: could not record its stage times", claim.generation.pk, exc_info=True)
+    claim.stage_seconds = {}
 
 
 def _claim(generation_id: int) -> Claim | None:
@@ -481,6 +513,7 @@ def run_claimed(generation_id: int, runner: Runner) -> tuple[Claim, GenerationRe
             return _fail_claimed(claim, "worker_failed", detail=e.message)
         log.exception("worker crashed on generation %s", generation.pk)
         return _fail_claimed(claim, "worker_failed", detail=repr(e))
+    record_stage_times(claim)
     return claim, result
 
 

@@ -44,6 +44,7 @@ GPU_QUEUE = "gpu"
 # a generation from a second (tiny model) to several minutes (1024² on a CPU).
 WAIT_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800)
 RUN_BUCKETS = (1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600)
+STAGE_BUCKETS = (0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300)
 BROKER_CACHE_S = 10
 BROKER_TIMEOUT_S = 1.0
 _REASON_BY_MESSAGE = {message: code for code, message in error_messages.items()}
@@ -194,6 +195,23 @@ def wait_histograms() -> dict[str, Histogram]:
     return _histograms(Generation.objects.all(), "created_at", "started_at", WAIT_BUCKETS, "mode")
 
 
+def stage_histograms() -> dict[str, Histogram]:
+    """Seconds each model stage took (prior, decoder, super_res_256, super_res_1024), by stage."""
+    from generation.models import GenerationStage
+
+    aggregates = {f"le{i}": Count("pk", filter=Q(seconds__lte=b)) for i, b in enumerate(STAGE_BUCKETS)}
+    rows = GenerationStage.objects.values("stage").annotate(n=Count("pk"), total=Sum("seconds"), **aggregates).order_by("stage")
+    return {
+        row["stage"]: Histogram(
+            buckets=tuple(STAGE_BUCKETS),
+            counts=[row[f"le{i}"] for i in range(len(STAGE_BUCKETS))] + [row["n"]],
+            total=row["n"],
+            sum_s=float(row["total"] or 0.0),
+        )
+        for row in rows
+    }
+
+
 def run_histograms() -> dict[str, Histogram]:
     """Time from claim to stored images, for succeeded generations, by mode."""
     succeeded = Generation.objects.filter(status=Generation.Status.SUCCEEDED)
@@ -312,7 +330,7 @@ class EaselCollector:
             ),
             (
                 "easel_generation_run_seconds",
-                "Time from claim to stored images (all stages; per-stage times are not recorded).",
+                "Time from claim to stored images (all stages, the output check and the upload).",
                 run_histograms(),
             ),
         ):
@@ -320,6 +338,14 @@ class EaselCollector:
             for mode, h in histograms.items():
                 family.add_metric([mode], h.prometheus_buckets(), sum_value=h.sum_s)
             yield family
+        stages = HistogramMetricFamily(
+            "easel_generation_stage_seconds",
+            "Time one model stage took for a generation (a batch's requests each record the batch's time).",
+            labels=["stage"],
+        )
+        for stage, h in stage_histograms().items():
+            stages.add_metric([stage], h.prometheus_buckets(), sum_value=h.sum_s)
+        yield stages
 
         credits = credit_totals()
         yield CounterMetricFamily(

@@ -166,3 +166,32 @@ def test_the_reaper_leaves_a_generation_that_is_still_within_its_time(queued, se
     settings.GENERATION_TIMEOUT_S = 60
     Generation.objects.filter(pk=queued.pk).update(status=Generation.Status.RUNNING, started_at=timezone.now())
     assert services.reap_stale_generations() == 0
+
+
+def test_each_model_stage_records_how_long_it_took(queued):
+    import time
+
+    from generation.models import GenerationStage
+
+    def staged(request, progress=None):
+        for stage in ("prior", "decoder", "super_res_256"):
+            for step in (1, 2):
+                progress(stage, step, 2)
+                time.sleep(0.02)
+        return _fake_runner()(request)
+
+    assert services.process_generation(queued.pk, staged) == Generation.Status.SUCCEEDED
+    times = {row.stage: row.seconds for row in GenerationStage.objects.filter(generation=queued)}
+    assert set(times) == {"prior", "decoder", "super_res_256"}
+    assert all(0.03 <= seconds < 30 for seconds in times.values()), times
+
+
+def test_a_failed_run_records_no_stage_times(queued):
+    from generation.models import GenerationStage
+
+    def broken(request, progress=None):
+        progress("prior", 1, 2)
+        raise GenerationError("out of memory", permanent=False)
+
+    services.process_generation(queued.pk, broken)
+    assert not GenerationStage.objects.exists()

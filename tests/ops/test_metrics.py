@@ -295,3 +295,18 @@ def test_a_process_that_stops_withdraws_its_announcement():
     finally:
         readiness.withdraw()
     assert not any(w["pid"] == os.getpid() for w in readiness.ready_workers())
+
+
+def test_stage_times_are_a_histogram_per_stage(client, admin_user, alice):
+    from generation.models import GenerationStage
+
+    generation = make_generation(alice, Generation.Status.SUCCEEDED, waited=1, ran=10)
+    for stage, seconds in (("prior", 0.2), ("decoder", 3.0), ("decoder", 7.0), ("super_res_256", 40.0)):
+        GenerationStage.objects.create(generation=generation, stage=stage, seconds=seconds)
+    client.force_login(admin_user)
+    s = scrape(client)
+    assert value(s, "easel_generation_stage_seconds_count", stage="decoder") == 2
+    assert value(s, "easel_generation_stage_seconds_sum", stage="decoder") == 10.0
+    assert value(s, "easel_generation_stage_seconds_bucket", stage="decoder", le="5.0") == 1
+    assert value(s, "easel_generation_stage_seconds_bucket", stage="prior", le="0.25") == 1
+    assert value(s, "easel_generation_stage_seconds_bucket", stage="super_res_256", le="30.0") == 0
