@@ -60,6 +60,19 @@ def _recent_durations(since, start: str, end: str, **filters) -> list[float]:
     return [(b - a).total_seconds() for a, b in rows]
 
 
+def _recent_stage_times(since) -> list[tuple[str, dict]]:
+    """Median and p95 seconds of each model stage over the last hour, in the cascade's order."""
+    from generation.models import GenerationStage
+
+    by_stage: dict[str, list[float]] = {}
+    for stage, seconds in (
+        GenerationStage.objects.filter(created_at__gte=since).order_by("-created_at").values_list("stage", "seconds")[: SAMPLE * 4]
+    ):
+        by_stage.setdefault(stage, []).append(seconds)
+    order = {"prior": 0, "decoder": 1, "super_res_256": 2, "super_res_1024": 3}
+    return [(stage, _percentiles(times)) for stage, times in sorted(by_stage.items(), key=lambda kv: (order.get(kv[0], 9), kv[0]))]
+
+
 def status_figures(now=None) -> dict:
     now = now or timezone.now()
     since = now - RECENT
@@ -91,6 +104,7 @@ def status_figures(now=None) -> dict:
                 since, "started_at", "finished_at", status=Generation.Status.SUCCEEDED
             )
         ),
+        "stages": _recent_stage_times(since),
         "inprocess": settings.EASEL_TASKS_INPROCESS,
         "queue_lengths": metrics.broker_queue_lengths(),
         "gpu_workers": metrics.gpu_workers_online(),

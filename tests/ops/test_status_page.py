@@ -147,3 +147,20 @@ def test_the_status_page_in_a_browser(live_server, page):
     assert page.locator(".mainnav a[aria-current]").inner_text() == "Status"
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "ops-status.png"), full_page=True)
+
+
+def test_staff_see_how_long_each_model_stage_took(client, admin_user, alice):
+    from generation.models import GenerationStage
+
+    generation = Generation.objects.create(owner=alice, prompt="a red circle", n=1, size=256, seed=1,
+                                           status=Generation.Status.SUCCEEDED)
+    for stage, seconds in (("super_res_256", 4.0), ("decoder", 2.0), ("decoder", 3.0), ("prior", 0.5)):
+        GenerationStage.objects.create(generation=generation, stage=stage, seconds=seconds)
+    GenerationStage.objects.create(generation=generation, stage="prior", seconds=99.0,
+                                   created_at=timezone.now() - timedelta(hours=2))  # older than the hour
+    client.force_login(admin_user)
+    response = client.get(URL)
+    stages = response.context["stages"]
+    assert [name for name, _ in stages] == ["prior", "decoder", "super_res_256"]
+    assert dict(stages)["prior"]["n"] == 1 and dict(stages)["decoder"]["n"] == 2
+    assert "super_res_256" in response.content.decode()
