@@ -124,7 +124,7 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
         try:
             result = runner(request, progress=primary.progress)
         except Exception as e:  # noqa: BLE001 - the same handling as a request run alone
-            return _failed([primary], e)
+            return services.fail_after_model_error(primary, e)
         services.record_stage_times(primary)
         return [(primary, result)]
 
@@ -135,24 +135,14 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
     try:
         results = batch_runner(requests, progress=_fan_out(primary, claims[1:]))
     except Exception as e:  # noqa: BLE001 - every request of the batch fails alike, refunded
-        if primary.lost or isinstance(e, services.LeaseLost) or isinstance(e.__cause__, services.LeaseLost):
+        if services.lost_to_another(primary, e):
             for claim in claims[1:]:
                 _release(claim)
             return "skipped"
-        return _failed(claims, e)
+        return [services.fail_after_model_error(claim, e) for claim in claims][0]
     for claim in claims:
         services.record_stage_times(claim)
     return list(zip(claims, results, strict=True))
-
-
-def _failed(claims: list[services.Claim], error: Exception) -> str:
-    if claims[0].lost or isinstance(error, services.LeaseLost) or isinstance(error.__cause__, services.LeaseLost):
-        return "skipped"
-    detail = error.message if isinstance(error, services.WorkerError) else repr(error)
-    if not isinstance(error, services.WorkerError):
-        log.error("worker crashed on generation %s", claims[0].generation.pk, exc_info=error)
-    statuses = [services._fail_claimed(claim, "worker_failed", detail=detail) for claim in claims]
-    return statuses[0]
 
 
 def process_batch(generation_id: int, runner, batch_runner) -> str:

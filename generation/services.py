@@ -507,14 +507,24 @@ def run_claimed(generation_id: int, runner: Runner) -> tuple[Claim, GenerationRe
     try:
         result = runner(request, progress=claim.progress)
     except Exception as e:  # noqa: BLE001 - any crash in the model is a failed request, refunded
-        if claim.lost or isinstance(e, LeaseLost) or isinstance(e.__cause__, LeaseLost):
-            return "skipped"
-        if isinstance(e, WorkerError):
-            return _fail_claimed(claim, "worker_failed", detail=e.message)
-        log.exception("worker crashed on generation %s", generation.pk)
-        return _fail_claimed(claim, "worker_failed", detail=repr(e))
+        return fail_after_model_error(claim, e)
     record_stage_times(claim)
     return claim, result
+
+
+def lost_to_another(claim: Claim, error: BaseException) -> bool:
+    """True when the model stopped because this claim was taken over (nothing to fail or refund)."""
+    return claim.lost or isinstance(error, LeaseLost) or isinstance(error.__cause__, LeaseLost)
+
+
+def fail_after_model_error(claim: Claim, error: BaseException) -> str:
+    """The model raised: fail and refund the claimed request (unless it is no longer ours); returns its status."""
+    if lost_to_another(claim, error):
+        return "skipped"
+    if isinstance(error, WorkerError):
+        return _fail_claimed(claim, "worker_failed", detail=error.message)
+    log.error("worker crashed on generation %s", claim.generation.pk, exc_info=error)
+    return _fail_claimed(claim, "worker_failed", detail=repr(error))
 
 
 def _fail_claimed(claim: Claim, code: str, *, detail: str = "") -> str:

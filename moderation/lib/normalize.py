@@ -136,41 +136,10 @@ _INVISIBLE = re.compile(
     "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]"
 )
 
-# Leetspeak. "1" and "|" may be i or l: both readings are kept.
-_LEET_I = str.maketrans(
-    {
-        "0": "o",
-        "1": "i",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "8": "b",
-        "9": "g",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "i",
-        "+": "t",
-    }
-)
-_LEET_L = str.maketrans(
-    {
-        "0": "o",
-        "1": "l",
-        "3": "e",
-        "4": "a",
-        "5": "s",
-        "7": "t",
-        "8": "b",
-        "9": "g",
-        "@": "a",
-        "$": "s",
-        "!": "i",
-        "|": "l",
-        "+": "t",
-    }
-)
+# Leetspeak digits and symbols; "1" and "|" read as either i or l, so both readings are tried.
+_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "+": "t"}
+_LEET_I = str.maketrans({**_LEET, "1": "i", "|": "i"})
+_LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 
 # A "word" in the raw text: letters, digits and the symbols leetspeak uses,
 # possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
