@@ -193,6 +193,10 @@ CELERY_TASK_ROUTES = {
     "generation.tasks.finish_generation": {"queue": "cpu"},
 }
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A worker keeps its database connection between tasks this long (webapp/celery.py),
+# instead of Celery's default of closing it around every task.
+WORKER_DB_CONN_MAX_AGE = env_int("WORKER_DB_CONN_MAX_AGE", 300)
+CELERY_DB_REUSE_MAX = 2**62
 CELERY_TIMEZONE = "UTC"
 # A worker's claim on a generation is a lease it renews while it works. When the
 # lease runs out (the worker died), the reaper puts the request back on the queue;
