@@ -76,7 +76,16 @@ def train(
     data, *, epochs=1500, lr=8.0, l2=1e-5, min_df=MIN_DF
 ):  # full-batch gradient descent: seconds
     matcher = site_view_matcher()
-    feats = [features(site_view(matcher, prompt)) for _, prompt in data]
+    views = [site_view(matcher, prompt) for _, prompt in data]
+    feats = [features(view) for view in views]
+    # Each prompt a second time with its class-bearing words seen by their class
+    # alone ("strangling a puppy" as KILL, ANIMAL, KILL+ANIMAL): otherwise the
+    # words themselves take all the weight, and a word never seen in training
+    # ("drowning a kitten") would get nothing from its class.
+    extra = [(i, features(view, only_classes=True)) for i, view in enumerate(views)]
+    extra = [(i, f) for i, f in extra if f != feats[i] and any(x.startswith("s:") for x in f)]
+    data = list(data) + [data[i] for i, _ in extra]
+    feats += [f for _, f in extra]
     df = Counter(f for fs in feats for f in fs)
     vocab = sorted(f for f, n in df.items() if n >= min_df)
     index = {f: i for i, f in enumerate(vocab)}

@@ -27,12 +27,46 @@ from moderation.lib.normalize import Token
 
 CLASSES = ("allowed", "sexual", "violence", "hate", "self_harm", "illegal")
 MODEL_PATH = Path(__file__).resolve().parent.parent / "data" / "prompt_classifier.npz"
+SEMANTIC_CLASSES_PATH = Path(__file__).resolve().parent.parent / "data" / "semantic_classes.tsv"
 
 
-def features(tokens: list[Token | None]) -> set[str]:
-    """The prompt's n-grams, each counted once: a word repeated 500 times is one word."""
+@lru_cache(maxsize=1)
+def semantic_classes() -> dict[str, tuple[str, ...]]:
+    """word → its WordNet-derived classes (KILL, ANIMAL, DRUG, …; moderation/eval/build_semantic_classes.py)."""
+    out: dict[str, tuple[str, ...]] = {}
+    if not SEMANTIC_CLASSES_PATH.exists():
+        return out
+    for line in SEMANTIC_CLASSES_PATH.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, _, names = line.partition("\t")
+            out[word] = tuple(names.split(","))
+    return out
+
+
+def features(tokens: list[Token | None], *, only_classes: bool = False) -> set[str]:
+    """The prompt's n-grams, each counted once: a word repeated 500 times is one word.
+
+    Beside each word, its semantic classes ("s:KILL") and every pair of classes
+    in the prompt ("p:ANIMAL+KILL"): what training taught about "strangling a
+    puppy" then carries over to "drowning a kitten", words it never saw.
+    `only_classes` leaves out the words that have a class (training's second view).
+    """
     words = [t.text for t in tokens if t is not None]
     out: set[str] = set()
+    lexicon = semantic_classes()
+    present: set[str] = set()
+    for w in words:
+        present.update(lexicon.get(w, ()))
+    if only_classes:
+        # Training's second view of a prompt: its words that have a class are
+        # known by their class alone, as an unseen word of that class would be.
+        words = [w for w in words if w not in lexicon]
+    for name in present:
+        out.add("s:" + name)
+    ordered = sorted(present)
+    for i, a in enumerate(ordered):
+        for b in ordered[i + 1 :]:
+            out.add(f"p:{a}+{b}")
     for i, w in enumerate(words):
         out.add("w:" + w)
         if i:
