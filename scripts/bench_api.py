@@ -43,10 +43,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
 SECTION = "## Images API overhead"
-# The files this benchmark compares with --baseline (the Images API's own code).
-# The request path's files: the API itself, the "finished" events, and how a worker
-# process is set up (its database connections). --baseline takes these from REV.
-API_FILES = ["generation/api", "generation/lib/events.py", "webapp/celery.py", "webapp/settings.py"]
+# The files this benchmark compares with --baseline: the request path's files: the API itself, the "finished" events, and how a worker
+# process is set up (its database connections), the web process (webapp/asgi.py).
+# --baseline takes these from REV.
+API_FILES = [
+    "generation/api",
+    "generation/lib/events.py",
+    "webapp/asgi.py",
+    "webapp/celery.py",
+    "webapp/settings.py",
+]
 HOLD_EMAIL = "hold@bench.example.com"  # the stand-in worker parks this account's generations
 
 # --- Natural prompts -----------------------------------------------------------------

@@ -56,6 +56,33 @@ def _ledger_is_consistent_after_every_test(request):
 
 
 @pytest.fixture(autouse=True)
+def _moderation_lists_are_seeded(request):
+    """Tests in committed transactions see the seeded moderation lists, as a deployment does.
+
+    pytest-django empties every table after such a test (a flush), so the lists
+    that migration 0002 seeded are gone for the next one; without this, those
+    tests checked prompts against empty lists and only the classifier refused
+    anything. Tests in a rolled-back transaction keep the migration's rows.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and marker.kwargs.get("transaction")) or (
+        "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    )
+    if not transactional:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    from moderation.models import PublicFigure, Term
+    from moderation.seed import seed_lists
+    from moderation.services import bump_lists_version
+
+    if not Term.objects.exists():
+        seed_lists(Term, PublicFigure)
+        bump_lists_version()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _generous_abuse_limits(settings):
     """The suite signs in and up from 127.0.0.1 many times; the limits have their own tests."""
     settings.LOGIN_RATE_LIMIT = 10_000
