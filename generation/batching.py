@@ -59,11 +59,11 @@ def _claim_companions(primary: services.Claim, request: GenerationRequest, room:
     for pk, n in candidates:
         if n > room:
             continue
-        claim = services._claim(pk)
+        claim = services.claim_generation(pk)
         if claim is None:  # another worker was quicker
             continue
         try:
-            companion = services._build_request(claim.generation)
+            companion = services.build_request(claim.generation)
         except Exception:  # noqa: BLE001 - a request we cannot read runs alone, later
             _release(claim)
             continue
@@ -112,13 +112,13 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
     if limit <= 1:
         ran = services.run_claimed(generation_id, runner)
         return ran if isinstance(ran, str) else [ran]
-    primary = services._claim(generation_id)
+    primary = services.claim_generation(generation_id)
     if primary is None:
         return "skipped"
     try:
-        request = services._build_request(primary.generation)
+        request = services.build_request(primary.generation)
     except services.storage.StorageError as e:
-        return services._fail_claimed(primary, "storage_failed", detail=str(e))
+        return services.fail_claimed(primary, "storage_failed", detail=str(e))
     companions = _claim_companions(primary, request, limit - request.n)
     if not companions:
         try:

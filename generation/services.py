@@ -358,7 +358,7 @@ def record_stage_times(claim: Claim) -> None:
     claim.stage_seconds = {}
 
 
-def _claim(generation_id: int) -> Claim | None:
+def claim_generation(generation_id: int) -> Claim | None:
     """QUEUED → RUNNING, or take over a RUNNING row whose lease ran out. None when not ours to run."""
 
     def claim() -> Claim | None:
@@ -467,7 +467,7 @@ def _delete_orphans(generation: Generation, *, keep: set[str]) -> None:
     storage.delete_quietly([f"{prefix}/{name}" for name in files if f"{prefix}/{name}" not in keep])
 
 
-def _build_request(generation: Generation) -> GenerationRequest:
+def build_request(generation: Generation) -> GenerationRequest:
     image = storage.read_bytes(generation.input_image) if generation.input_image else None
     mask = storage.read_bytes(generation.input_mask) if generation.input_mask else None
     image2 = storage.read_bytes(generation.input_image2) if generation.input_image2 else None
@@ -490,7 +490,7 @@ def run_claimed(generation_id: int, runner: Runner) -> tuple[Claim, GenerationRe
     Returns the claim and the result for `complete_generation`, or the final
     status ("skipped" when it was not ours to run, or our claim was lost).
     """
-    claim = _claim(generation_id)
+    claim = claim_generation(generation_id)
     if claim is None:
         if not Generation.objects.filter(pk=generation_id).exists():
             log.info("generation %s was deleted before it ran; nothing to do", generation_id)
@@ -498,11 +498,11 @@ def run_claimed(generation_id: int, runner: Runner) -> tuple[Claim, GenerationRe
     generation = claim.generation
 
     try:
-        request = claim.renewing(_build_request, generation)
+        request = claim.renewing(build_request, generation)
     except LeaseLost:
         return "skipped"
     except storage.StorageError as e:
-        return _fail_claimed(claim, "storage_failed", detail=str(e))
+        return fail_claimed(claim, "storage_failed", detail=str(e))
 
     try:
         result = runner(request, progress=claim.progress)
@@ -522,12 +522,12 @@ def fail_after_model_error(claim: Claim, error: BaseException) -> str:
     if lost_to_another(claim, error):
         return "skipped"
     if isinstance(error, WorkerError):
-        return _fail_claimed(claim, "worker_failed", detail=error.message)
+        return fail_claimed(claim, "worker_failed", detail=error.message)
     log.error("worker crashed on generation %s", claim.generation.pk, exc_info=error)
-    return _fail_claimed(claim, "worker_failed", detail=repr(error))
+    return fail_claimed(claim, "worker_failed", detail=repr(error))
 
 
-def _fail_claimed(claim: Claim, code: str, *, detail: str = "") -> str:
+def fail_claimed(claim: Claim, code: str, *, detail: str = "") -> str:
     if fail_generation(claim.generation, code, detail=detail, token=claim.token):
         return Generation.Status.FAILED
     return "skipped"
@@ -585,6 +585,24 @@ def _save_retrying(claim: Claim, key: str, png: bytes) -> str:
     raise AssertionError("unreachable")
 
 
+def _record_output_verdict(generation: Generation, verdict, *, image=None) -> None:
+    """Flag an output check's refusal or borderline score (naming the image when it was kept)."""
+    if not verdict.allowed:
+        record = moderation.record_refusal
+    elif verdict.details.get("borderline"):
+        record = moderation.record_borderline
+    else:
+        return
+    record(
+        generation.owner,
+        verdict,
+        target="output",
+        text=generation.prompt,
+        generation=generation,
+        image=image,
+    )
+
+
 def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool = False) -> str:
     """The CPU half: check, sign and upload the PNGs (outside any transaction), then finish.
 
@@ -600,16 +618,10 @@ def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool =
     # Every output is checked before anyone can see it; a hit is hidden and flagged.
     verdicts = [moderation.check_output(png) for png in result.images]
     if result.images and not any(v.allowed for v in verdicts):
-        if _fail_claimed(claim, "content_policy") != Generation.Status.FAILED:
+        if fail_claimed(claim, "content_policy") != Generation.Status.FAILED:
             return "skipped"
         for verdict in verdicts:
-            moderation.record_refusal(
-                generation.owner,
-                verdict,
-                target="output",
-                text=generation.prompt,
-                generation=generation,
-            )
+            _record_output_verdict(generation, verdict)
         return Generation.Status.FAILED
 
     try:
@@ -618,7 +630,7 @@ def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool =
             for index, png in enumerate(result.images)
         ]
     except provenance.ProvenanceError as e:
-        return _fail_claimed(claim, "worker_failed", detail=str(e))
+        return fail_claimed(claim, "worker_failed", detail=str(e))
 
     saved: list[tuple[int, str, bytes]] = []
     try:
@@ -634,7 +646,7 @@ def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool =
         return "skipped"
     except storage.StorageError as e:
         storage.delete_quietly([key for _, key, _ in saved])
-        return _fail_claimed(claim, "storage_failed", detail=str(e))
+        return fail_claimed(claim, "storage_failed", detail=str(e))
 
     def finish() -> int:
         with transaction.atomic():
@@ -660,24 +672,7 @@ def complete_generation(claim: Claim, result: GenerationResult, *, sweep: bool =
                     hidden=not verdict.allowed,
                 )
                 # The flag names the image, so a moderator's approval can release it.
-                if not verdict.allowed:
-                    moderation.record_refusal(
-                        generation.owner,
-                        verdict,
-                        target="output",
-                        text=generation.prompt,
-                        generation=generation,
-                        image=image,
-                    )
-                elif verdict.details.get("borderline"):
-                    moderation.record_borderline(
-                        generation.owner,
-                        verdict,
-                        target="output",
-                        text=generation.prompt,
-                        generation=generation,
-                        image=image,
-                    )
+                _record_output_verdict(generation, verdict, image=image)
             return finished
 
     try:

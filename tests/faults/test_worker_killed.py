@@ -174,7 +174,7 @@ def test_a_worker_that_lost_its_lease_stores_nothing_and_refunds_nothing(cluster
         progress("prior", 1, 2)
         # Meanwhile the lease ran out and a redelivered task took the row over.
         Generation.objects.filter(pk=generation.pk).update(lease_expires_at=time_in_past())
-        taken_over["claim"] = services._claim(generation.pk)
+        taken_over["claim"] = services.claim_generation(generation.pk)
         progress("decoder", 1, 2)
         raise AssertionError("the lost claim kept running")
 
