@@ -352,6 +352,28 @@ def alice_key(alice):
     return create_api_key(alice, name="fuzz")[1]
 
 
+def _post(client, *args, **kwargs):
+    """`client.post` on a thread of its own.
+
+    These tests run with committed transactions, so pytest-django runs them after
+    the browser tests, whose session-wide Playwright keeps an event loop running
+    on the main thread; the test client drives the API's async views through
+    async_to_sync, which refuses a thread with a running loop.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def post():
+        try:
+            return client.post(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(post).result()
+
+
 def _no_leak(response) -> None:
     event(f"HTTP {response.status_code}")  # shown by --hypothesis-show-statistics
     assert response.status_code < 500, response.content[:300]
@@ -368,8 +390,8 @@ random_bodies = st.one_of(mutated_images(), st.binary(max_size=512))
 @example(data=BROKEN_EXIF, name="image.png")
 def test_the_studio_upload_never_answers_5xx(client, alice, fake_model, data, name):
     client.force_login(alice)
-    response = client.post(
-        "/studio/upload/", {"image": SimpleUploadedFile(name, data), "size": "256"}
+    response = _post(
+        client, "/studio/upload/", {"image": SimpleUploadedFile(name, data), "size": "256"}
     )
     _no_leak(response)
 
@@ -391,7 +413,7 @@ def test_the_api_uploads_never_answer_5xx(client, alice_key, fake_model, image, 
         body["mask"] = upload(mask, "mask.png")
     if endpoint.endswith("variations"):
         body.pop("prompt")
-    response = client.post(endpoint, body, HTTP_AUTHORIZATION=f"Bearer {alice_key}")
+    response = _post(client, endpoint, body, HTTP_AUTHORIZATION=f"Bearer {alice_key}")
     _no_leak(response)
     assert response["Content-Type"].startswith("application/json")
     if response.status_code >= 400:
@@ -418,10 +440,10 @@ def test_the_api_uploads_never_answer_5xx(client, alice_key, fake_model, image, 
 )
 def test_raw_garbage_bodies_never_answer_5xx(client, alice, alice_key, raw, content_type):
     client.force_login(alice)
-    _no_leak(client.post("/studio/upload/", raw, content_type=content_type))
+    _no_leak(_post(client, "/studio/upload/", raw, content_type=content_type))
     for endpoint in ("/v1/images/edits", "/v1/images/variations"):
-        response = client.post(
-            endpoint, raw, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {alice_key}"
+        response = _post(
+            client, endpoint, raw, content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {alice_key}"
         )
         _no_leak(response)
 
@@ -435,6 +457,6 @@ def test_a_valid_upload_is_answered_with_its_image(client, alice_key, fake_model
     body = {"image": upload(BASES[base]), "prompt": "a red circle", "size": "256x256", "n": "1"}
     if endpoint.endswith("variations"):
         body.pop("prompt")
-    response = client.post(endpoint, body, HTTP_AUTHORIZATION=f"Bearer {alice_key}")
+    response = _post(client, endpoint, body, HTTP_AUTHORIZATION=f"Bearer {alice_key}")
     assert response.status_code == 200, response.content[:300]
     assert response.json()["data"][0]["url"]
