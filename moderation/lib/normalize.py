@@ -146,7 +146,11 @@ _LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 _RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
 _SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
-_POSSESSIVE = re.compile(r"(?<=[a-z])'s?\b|(?<=[a-z])'(?=\s|$)")
+# English possessives ("Obama's", "the Joneses'"), and Turkish case endings written
+# after a name's apostrophe ("Erdoğan'ın", "Erdoğan'a", "İstanbul'da").
+_POSSESSIVE = re.compile(
+    r"(?<=[a-z])(?<!hawai)'(?:n?[iu]n|y?[iu]|y?[ae]|[dt][ae]n?|l[ae])\b|(?<=[a-z])'s?\b|(?<=[a-z])'(?=\s|$)"
+)
 
 
 # Letters with one or two asterisks inside, each standing for one hidden letter.

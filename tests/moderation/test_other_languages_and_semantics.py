@@ -64,3 +64,16 @@ def test_the_classifier_sees_classes_and_their_pairs():
     # Training's second view: the class-bearing words by their classes alone.
     only = features(tokenize("a man drowning a kitten in a bucket"), only_classes=True)
     assert "w:drowning" not in only and "w:kitten" not in only and "p:ANIMAL+KILL" in only
+
+
+@pytest.mark.parametrize(
+    "prompt,allowed",
+    [
+        ("Erdoğan'ın portresi, yağlı boya tablo", False),  # a Turkish possessive ending
+        ("Erdoğan'a bir mektup", False),
+        ("İstanbul'da bir gün batımı", True),
+        ("a beach on Hawai'i at sunset", True),
+    ],
+)
+def test_turkish_case_endings_after_a_name_are_read_like_possessives(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed, prompt
