@@ -27,13 +27,18 @@ app.autodiscover_tasks()
 # its first use.
 
 
+def keep_connections(databases: dict, max_age: int) -> None:
+    """Set every database entry to keep its connection `max_age` seconds, checked before reuse."""
+    for database in databases.values():
+        database["CONN_MAX_AGE"] = max_age
+        database["CONN_HEALTH_CHECKS"] = True
+
+
 @worker_init.connect
 def _keep_database_connections(**kwargs) -> None:
     from django.conf import settings
 
-    for database in settings.DATABASES.values():
-        database["CONN_MAX_AGE"] = settings.WORKER_DB_CONN_MAX_AGE
-        database["CONN_HEALTH_CHECKS"] = True
+    keep_connections(settings.DATABASES, settings.WORKER_DB_CONN_MAX_AGE)
 
 
 @task_prerun.connect
