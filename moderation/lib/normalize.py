@@ -237,11 +237,17 @@ def tokenize(text: str) -> list[Token]:
             run.append(piece)
             continue
         if len(run) >= 3:
-            # "a n u d e": the article before a spelled-out word joins the run;
-            # the word without it is kept as another form.
-            if run[0] in "ai" and len(run) >= 4:
-                merged.append(run[0])
-                merged.append("".join(run[1:]) + "\x01" + "".join(run))
+            # "a n u d e", "k i l l i n g a cat": an article before or after a
+            # spelled-out word joins the run; the word without it is read first,
+            # the whole run kept as another form.
+            lead = 1 if run[0] in "ai" and len(run) >= 4 else 0
+            trail = 1 if run[-1] in "ai" and len(run) - lead >= 4 else 0
+            if lead or trail:
+                if lead:
+                    merged.append(run[0])
+                merged.append("".join(run[lead : len(run) - trail]) + "\x01" + "".join(run))
+                if trail:
+                    merged.append(run[-1])
             else:
                 merged.append("".join(run))
         else:

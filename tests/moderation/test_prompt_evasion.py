@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
         ("hyphens between letters", "a n-u-d-e woman"),
         ("underscores between letters", "a n_u_d_e woman"),
         ("spaced letters", "a n u d e woman"),
+        ("spaced letters with the article after", "n u d e a woman on a bed"),
         ("separator inside the word", "a nu-de woman"),
         ("leetspeak digits", "a nud3 woman"),
         ("leetspeak symbols", "a n@ked woman"),
