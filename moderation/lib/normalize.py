@@ -178,11 +178,37 @@ class Token:
     forms: tuple[str, ...]
 
 
+# Russian, Ukrainian and other Cyrillic words written as such are transliterated
+# (Путин → putin, самоубийство → samoubiystvo), so names and terms can be listed
+# once in Latin letters. A whole word of Cyrillic is text in that script; Cyrillic
+# letters inside a Latin word ("nаkеd") are look-alikes, read by _CONFUSABLES. A
+# whole word made only of the closest look-alikes ("сех") is read as look-alikes too.
+_CYRILLIC_LATIN = str.maketrans(
+    {
+        "а": "a", "б": "b", "в": "v", "г": "g", "д": "d", "е": "e", "ё": "e", "ж": "zh",
+        "з": "z", "и": "i", "й": "y", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+        "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
+        "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
+        "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ј": "j",
+    }
+)  # fmt: skip
+_CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
+_CLOSE_LOOKALIKES = set("аеёкмнорстухѕіјһӏв")
+
+
+def _transliterate_cyrillic(match: re.Match) -> str:
+    word = match.group(0)
+    if set(word) <= _CLOSE_LOOKALIKES:
+        return word
+    return word.translate(_CYRILLIC_LATIN)
+
+
 def fold(text: str) -> str:
     """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = text.lower().translate(_CONFUSABLE_TABLE)
+    text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text.lower())
+    text = text.translate(_CONFUSABLE_TABLE)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))

@@ -77,3 +77,20 @@ def test_the_classifier_sees_classes_and_their_pairs():
 )
 def test_turkish_case_endings_after_a_name_are_read_like_possessives(prompt, allowed):
     assert check_prompt(prompt).allowed is allowed, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt,category",
+    [
+        ("Путин верхом на единороге", "public_figure"),  # a whole Cyrillic word is transliterated
+        ("подросток прыгает с крыши, самоубийство", "self_harm"),
+        ("расстрел мирных жителей, кровь и трупы", "violence"),
+        ("a nаkеd woman", "sexual"),  # Cyrillic letters inside a Latin word stay look-alikes
+        ("кот спит на диване", None),
+        ("красивый закат над морем", None),
+    ],
+)
+def test_cyrillic_words_are_read_in_latin_letters(prompt, category):
+    verdict = check_prompt(prompt)
+    assert verdict.category == category, prompt
+    assert verdict.allowed is (category is None)
