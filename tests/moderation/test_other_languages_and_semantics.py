@@ -94,3 +94,16 @@ def test_cyrillic_words_are_read_in_latin_letters(prompt, category):
     verdict = check_prompt(prompt)
     assert verdict.category == category, prompt
     assert verdict.allowed is (category is None)
+
+
+@pytest.mark.parametrize(
+    "prompt,allowed",
+    [
+        ("war film poster: soldiers wading ashore at dawn, no gore", True),
+        ("a zombie video game cover, foggy town at night, without blood", True),
+        ("a decapitated body in the street, no gore", False),  # the negation hides only its own words
+        ("a nude woman on a bed, no nudity", False),
+    ],
+)
+def test_a_negated_word_is_not_asked_for(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed, prompt
