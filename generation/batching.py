@@ -139,7 +139,8 @@ def run_claimed_batch(generation_id: int, runner, batch_runner) -> list[tuple[se
             for claim in claims[1:]:
                 _release(claim)
             return "skipped"
-        return [services.fail_after_model_error(claim, e) for claim in claims][0]
+        statuses = [services.fail_after_model_error(claim, e) for claim in claims]
+        return statuses[0]  # the primary's
     for claim in claims:
         services.record_stage_times(claim)
     return list(zip(claims, results, strict=True))

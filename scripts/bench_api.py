@@ -656,6 +656,15 @@ def run(args) -> str:
     return report(args, variants, results)
 
 
+def _situations(args) -> dict[str, str]:
+    """Each measured situation's field in a run's results, and its label in the report."""
+    return {
+        "sequential": "sequential",
+        "concurrent": f"{args.concurrency} concurrent",
+        "beside": f"sequential, beside {args.in_flight} waiting calls",
+    }
+
+
 def report(args, variants, results) -> str:
     loads = [x for runs in results.values() for r in runs for x in r["load"]]
     command = (
@@ -701,11 +710,7 @@ def report(args, variants, results) -> str:
     ]
     for name, _ in variants:
         runs = results[name]
-        for label, field in [
-            ("sequential", "sequential"),
-            (f"{args.concurrency} concurrent", "concurrent"),
-            (f"sequential, beside {args.in_flight} waiting calls", "beside"),
-        ]:
+        for field, label in _situations(args).items():
             ok = sum(r[field]["ok"] for r in runs)
             n = sum(r[field]["n"] for r in runs)
             lines.append(
@@ -742,10 +747,9 @@ def report(args, variants, results) -> str:
     ]
     for name, _ in variants:
         runs = results[name]
-        for label, field in [
-            ("sequential", "sequential"),
-            (f"sequential, beside {args.in_flight} waiting calls", "beside"),
-        ]:
+        for field, label in _situations(args).items():
+            if field == "concurrent":
+                continue  # concurrent calls overlap: their phases are not one call's
             cells = []
             for phase in PHASES:
                 if all(f"{phase}_p50" in r[field] for r in runs):

@@ -60,8 +60,7 @@ def _load_pure_caches() -> None:
     get_resolver().url_patterns  # noqa: B018 - imports every view module
     from moderation.lib import classifier
 
-    classifier._model()
-    classifier.semantic_classes()
+    classifier.load()
 
 
 _load_pure_caches()

@@ -159,31 +159,42 @@ class Histogram:
         return list(zip(labels, self.counts, strict=True))
 
 
+def _grouped_histograms(
+    queryset, value: str, buckets, by: str, *, bound=float, seconds=float
+) -> dict[str, Histogram]:
+    """Cumulative histograms of the field `value`, grouped by `by`, in one query.
+
+    `bound` turns a bucket's seconds into the field's type for the comparison,
+    `seconds` turns the field's sum back into seconds.
+    """
+    aggregates = {
+        f"le{i}": Count("pk", filter=Q(**{f"{value}__lte": bound(b)})) for i, b in enumerate(buckets)
+    }
+    rows = queryset.values(by).annotate(n=Count("pk"), total=Sum(value), **aggregates).order_by(by)
+    return {
+        row[by]: Histogram(
+            buckets=tuple(buckets),
+            counts=[row[f"le{i}"] for i in range(len(buckets))] + [row["n"]],
+            total=row["n"],
+            sum_s=seconds(row["total"]) if row["total"] is not None else 0.0,
+        )
+        for row in rows
+    }
+
+
 def _histograms(queryset, start: str, end: str, buckets, by: str) -> dict[str, Histogram]:
     """Cumulative histograms of (end - start), grouped by a field, in one query."""
-    duration = ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-    aggregates = {
-        f"le{i}": Count("pk", filter=Q(duration__lte=timedelta(seconds=b)))
-        for i, b in enumerate(buckets)
-    }
-    rows = (
-        queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False})
-        .annotate(duration=duration)
-        .values(by)
-        .annotate(n=Count("pk"), total=Sum("duration"), **aggregates)
-        .order_by(by)
+    durations = queryset.filter(**{f"{start}__isnull": False, f"{end}__isnull": False}).annotate(
+        duration=ExpressionWrapper(F(end) - F(start), output_field=DurationField())
     )
-    result = {}
-    for row in rows:
-        counts = [row[f"le{i}"] for i in range(len(buckets))] + [row["n"]]
-        total = row["total"]
-        result[row[by]] = Histogram(
-            buckets=tuple(buckets),
-            counts=counts,
-            total=row["n"],
-            sum_s=total.total_seconds() if total is not None else 0.0,
-        )
-    return result
+    return _grouped_histograms(
+        durations,
+        "duration",
+        buckets,
+        by,
+        bound=lambda b: timedelta(seconds=b),
+        seconds=lambda total: total.total_seconds(),
+    )
 
 
 def wait_histograms() -> dict[str, Histogram]:
@@ -199,17 +210,7 @@ def stage_histograms() -> dict[str, Histogram]:
     """Seconds each model stage took (prior, decoder, super_res_256, super_res_1024), by stage."""
     from generation.models import GenerationStage
 
-    aggregates = {f"le{i}": Count("pk", filter=Q(seconds__lte=b)) for i, b in enumerate(STAGE_BUCKETS)}
-    rows = GenerationStage.objects.values("stage").annotate(n=Count("pk"), total=Sum("seconds"), **aggregates).order_by("stage")
-    return {
-        row["stage"]: Histogram(
-            buckets=tuple(STAGE_BUCKETS),
-            counts=[row[f"le{i}"] for i in range(len(STAGE_BUCKETS))] + [row["n"]],
-            total=row["n"],
-            sum_s=float(row["total"] or 0.0),
-        )
-        for row in rows
-    }
+    return _grouped_histograms(GenerationStage.objects.all(), "seconds", STAGE_BUCKETS, "stage")
 
 
 def run_histograms() -> dict[str, Histogram]:

@@ -115,6 +115,12 @@ def _model() -> Model | None:
     return Model.load(MODEL_PATH)
 
 
+def load() -> None:
+    """Read the model and the word classes now rather than on the first prompt."""
+    _model()
+    semantic_classes()
+
+
 def predict(tokens: list[Token | None]) -> dict[str, float] | None:
     """Class probabilities, or None when no model is installed."""
     model = _model()
