@@ -78,6 +78,34 @@ def seed_lists(Term, PublicFigure) -> tuple[int, int]:
     return len(new_terms), len(new_figures)
 
 
+def add_missing_aliases(PublicFigure, *, only_other_scripts: bool = False) -> int:
+    """Give existing figures the aliases the data files list and they lack. Returns how many figures changed.
+
+    Used once by the migration that brought names written in other scripts
+    ("习近平", "محمد صلاح"), and by ``seed_moderation --add-aliases``. An alias a
+    moderator removed from a figure the files still list comes back, so a plain
+    seed does not do this.
+    """
+    from moderation.lib.normalize import is_other_script
+
+    wanted = {row["name"]: row["aliases"] for row in read_public_figures()}
+    changed = []
+    for figure in PublicFigure.objects.filter(name__in=wanted):
+        have = [a.strip() for a in figure.aliases.split(";") if a.strip()]
+        new = [
+            a.strip()
+            for a in wanted[figure.name].split(";")
+            if a.strip()
+            and a.strip() not in have
+            and (not only_other_scripts or is_other_script(a))
+        ]
+        if new:
+            figure.aliases = "; ".join(have + new)
+            changed.append(figure)
+    PublicFigure.objects.bulk_update(changed, ["aliases"])
+    return len(changed)
+
+
 def sync_ambiguous_flags(Term) -> int:
     """Set the ambiguous flag of existing terms to what the data files say. Returns how many changed.
 

@@ -33,7 +33,7 @@ from moderation.lib import classifier
 from moderation.lib import images as image_checks
 from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
 from moderation.lib.names import find_person_name, ordinary_words
-from moderation.lib.normalize import normalize, tokenize
+from moderation.lib.normalize import is_other_script, normalize, squeeze, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -158,8 +158,14 @@ def _build_lists(version: object) -> CompiledLists:
             continue
         {"allow": allow, "allow_name": allow_names}.get(category, rules).append(rule)
     aliases: dict[str, str] = {}
+    literals: dict[str, str] = {}
     for name, alias_text in PublicFigure.objects.filter(active=True).values_list("name", "aliases"):
         for alias in [name, *alias_text.split(";")]:
+            if is_other_script(alias):
+                key = squeeze(alias)
+                if len(key) >= 2:
+                    literals.setdefault(key, name)
+                continue
             key = normalize(alias)
             if key:
                 aliases.setdefault(key, name)
@@ -167,7 +173,7 @@ def _build_lists(version: object) -> CompiledLists:
         version,
         TermMatcher(rules, allow),
         TermMatcher([], allow_names),
-        NameMatcher(aliases, ordinary=ordinary_words()),
+        NameMatcher(aliases, ordinary=ordinary_words(), literals=literals),
     )
 
 
@@ -209,9 +215,10 @@ def _in_place_names_only(text: str, hits, terms: TermMatcher) -> set[tuple[str, 
     }
     if not candidates or not _PLACE_NAME.search(text):
         return set()
+    without_places = _PLACE_NAME.sub(" Placename ", text)
     elsewhere = {
         (h.rule.category, h.rule.phrase)
-        for h in terms.match_spans(tokenize(_PLACE_NAME.sub(" Placename ", text)))
+        for h in terms.match_spans(tokenize(without_places), without_places)
     }
     return candidates - elsewhere
 
@@ -238,7 +245,7 @@ def check_prompt(text: str) -> Verdict:
     """
     lists = compiled_lists()
     tokens = tokenize(text or "")
-    hits = lists.terms.match_spans(tokens)
+    hits = lists.terms.match_spans(tokens, text or "")
     places = _in_place_names_only(text or "", hits, lists.terms)
     firm = [
         h.rule
@@ -298,7 +305,9 @@ def check_prompt(text: str) -> Verdict:
                     },
                 },
             )
-    hit = lists.names.find(lists.name_allow.masked_tokens(tokens))
+    hit = lists.names.find(lists.name_allow.masked_tokens(tokens)) or lists.names.find_literal(
+        text or ""
+    )
     if hit:
         return Verdict(
             False,

@@ -19,6 +19,14 @@ its words can be set aside while the rest of the prompt is judged.
 "Allow" phrases ("killer whale", "naked mole rat", "shooting star") are
 matched first and hide their words from every block term.
 
+A term written in a script with no Latin reading here (Japanese, Chinese,
+Korean, Arabic, Hindi, Hebrew, Thai, …) is a *literal*: Japanese and Chinese
+have no spaces to find whole words by, so it matches as a substring of the
+prompt's letters with spacing and punctuation squeezed out
+(``normalize.squeeze``). Such terms are chosen to be unambiguous as
+substrings ("全裸", not "裸", which is also in "裸足", barefoot); allow literals
+hide their letters the same way.
+
 Everything here is plain Python on precompiled dictionaries: a prompt costs a
 few hundred dictionary look-ups.
 """
@@ -29,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from moderation.lib.normalize import Token
+from moderation.lib.normalize import Token, is_other_script, squeeze
 
 GAP = 3  # words a "..." may skip
 
@@ -52,6 +60,7 @@ class Rule:
     phrase: str
     slots: tuple[Slot, ...]
     ambiguous: bool = False
+    literal: str = ""  # a term in another script: its squeezed letters (see the module's docstring)
 
     @property
     def specificity(self) -> tuple[int, int]:
@@ -91,6 +100,8 @@ def compile_rule(
 ) -> Rule | None:
     from moderation.lib.normalize import fold, normalize
 
+    if is_other_script(phrase) and "@" not in phrase and "..." not in phrase:
+        return Rule(category, phrase, (), ambiguous, literal=squeeze(phrase))
     slots: list[Slot] = []
     gap = False
     for word in phrase.lower().split():
@@ -133,8 +144,11 @@ class TermMatcher:
     """Block terms by category plus allow phrases, compiled for fast look-up."""
 
     def __init__(self, rules: Sequence[Rule], allow: Sequence[Rule]):
-        self._rules = self._index(rules)
-        self._allow = self._index(allow)
+        self._rules = self._index([r for r in rules if not r.literal])
+        self._allow = self._index([r for r in allow if not r.literal])
+        self._literals = [r for r in rules if r.literal]
+        # Longest first, so that a longer allow literal is hidden whole.
+        self._allow_literals = sorted((r.literal for r in allow if r.literal), key=len, reverse=True)
 
     @staticmethod
     def _index(rules: Sequence[Rule]):
@@ -189,12 +203,17 @@ class TermMatcher:
                 if end is not None:
                     yield rule, i, end
 
-    def match(self, tokens: Sequence[Token]) -> list[Rule]:
+    def match(self, tokens: Sequence[Token], text: str = "") -> list[Rule]:
         """Every block rule found, after masking allow phrases."""
-        return [hit.rule for hit in self.match_spans(tokens)]
+        return [hit.rule for hit in self.match_spans(tokens, text)]
 
-    def match_spans(self, tokens: Sequence[Token]) -> list[Hit]:
-        """Every block rule found (once, at its first place), after masking allow phrases."""
+    def match_spans(self, tokens: Sequence[Token], text: str = "") -> list[Hit]:
+        """Every block rule found (once, at its first place), after masking allow phrases.
+
+        Literal terms are looked for in `text` (the prompt as typed, from which
+        `tokens` came); their hits cover no token (an empty span after the last),
+        so they mask nothing and overlap nothing.
+        """
         keys: list[frozenset[str] | None] = [token_keys(t) for t in tokens]
         if self._allow[0] or self._allow[1]:
             for _rule, start, end in list(self._find(self._allow, keys)):
@@ -206,7 +225,18 @@ class TermMatcher:
             if (rule.category, rule.phrase) not in seen:
                 seen.add((rule.category, rule.phrase))
                 hits.append(Hit(rule, start, end))
+        hits.extend(Hit(rule, len(tokens), len(tokens)) for rule in self._literal_hits(text))
         return hits
+
+    def _literal_hits(self, text: str) -> list[Rule]:
+        if not self._literals or not text or text.isascii():
+            return []
+        letters = squeeze(text)
+        if letters.isascii():
+            return []  # only Latin (or transliterated Cyrillic) letters: the tokens said it all
+        for allowed in self._allow_literals:
+            letters = letters.replace(allowed, " ")
+        return [rule for rule in self._literals if rule.literal in letters]
 
     def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
         """The tokens with allow phrases blanked out (for the name matchers)."""
@@ -272,11 +302,22 @@ class NameMatcher:
     so short surnames never match ordinary words one letter away ("Biden"/"bidet").
     """
 
+    WORD_MIN = 4  # letters per word for a name of several words to match with a letter off in each
+
     def __init__(
-        self, aliases: dict[str, str], *, fuzzy_min: int = 8, ordinary: frozenset[str] = frozenset()
+        self,
+        aliases: dict[str, str],
+        *,
+        fuzzy_min: int = 8,
+        ordinary: frozenset[str] = frozenset(),
+        literals: dict[str, str] | None = None,
     ):
         # alias (normalised, space-separated) → canonical name
         self._exact = dict(aliases)
+        # Names written in other scripts ("大谷翔平", "محمد صلاح"): squeezed letters →
+        # canonical name, found as substrings (Japanese writes particles straight
+        # after a name: "大谷翔平がラーメンを…"). Exact only: no misspellings.
+        self._literals = dict(literals or {})
         self._fuzzy_min = fuzzy_min
         # A single word one letter away from a surname is often an ordinary word
         # ("surgeon"/"Sturgeon", "Einstein"/"Weinstein"): those are never fuzzy hits.
@@ -292,6 +333,15 @@ class NameMatcher:
                 self._deletes[alias].append(alias)
                 for d in _deletions(alias):
                     self._deletes[d].append(alias)
+        # Names of two or three words, each of at least `word_min` letters, may have a
+        # letter off in every word ("tayler swfit"): indexed by their first word's
+        # spellings one deletion away, the rest checked word by word.
+        self._first_words: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for alias in aliases:
+            words = tuple(alias.split())
+            if 2 <= len(words) <= 3 and all(len(w) >= self.WORD_MIN for w in words):
+                for key in {words[0], *_deletions(words[0])}:
+                    self._first_words[key].append(words)
 
     def find(self, tokens: Sequence[Token | None]) -> NameHit | None:
         n_tok = len(tokens)
@@ -316,7 +366,41 @@ class NameMatcher:
                         and len(text.replace(" ", "")) + 1 >= self._fuzzy_min
                     ):
                         fuzzy_hit = self._fuzzy(text)
+                    if fuzzy_hit is None and n >= 2:
+                        fuzzy_hit = self._fuzzy_words(window)  # type: ignore[arg-type]
         return fuzzy_hit
+
+    def _fuzzy_words(self, window: Sequence[Token]) -> NameHit | None:
+        """Each word of the window one edit from the same word of a name: "tayler swfit".
+
+        Not when the window's words are all ordinary words ("bill gate" is no name
+        with two letters off; "tailor swift" still is, one of its words being no word).
+        """
+        words = [t.text for t in window]
+        if any(len(w) < self.WORD_MIN for w in words):
+            return None
+        if all(w in self._ordinary for w in words):
+            return None
+        for key in (words[0], *_deletions(words[0])):
+            for alias_words in self._first_words.get(key, ()):
+                if len(alias_words) == len(words) and all(
+                    _within_one_edit(w, a) for w, a in zip(words, alias_words, strict=True)
+                ):
+                    alias = " ".join(alias_words)
+                    return NameHit(self._exact[alias], alias, True)
+        return None
+
+    def find_literal(self, text: str) -> NameHit | None:
+        """A name written in another script, anywhere in `text` (the prompt as typed)."""
+        if not self._literals or not text or text.isascii():
+            return None
+        letters = squeeze(text)
+        if letters.isascii():
+            return None
+        for alias, name in self._literals.items():
+            if alias in letters:
+                return NameHit(name, alias, False)
+        return None
 
     def _fuzzy(self, text: str) -> NameHit | None:
         for key in (text, *_deletions(text)):

@@ -302,6 +302,23 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
+def squeeze(text: str) -> str:
+    """Folded letters and digits with nothing between them: how scripts without
+    word boundaries are searched (Japanese, Chinese, and, so that spacing does
+    not matter, Arabic, Hindi, Korean, Hebrew, Thai).
+
+    Words in those scripts reach no token (the tokens are Latin, Cyrillic is
+    transliterated); their terms are matched as substrings of this text.
+    """
+    # Letters, digits and the vowel signs of Indic scripts (marks that fold keeps).
+    return "".join(ch for ch in fold(text) if unicodedata.category(ch)[0] in "LNM")
+
+
+def is_other_script(text: str) -> bool:
+    """True when `text`, folded, holds letters of a script that has no Latin reading here."""
+    return not squeeze(text).isascii()
+
+
 def normalize(text: str) -> str:
     """The prompt as the matcher sees it: one spelling per word, space-separated."""
     return " ".join(t.text for t in tokenize(text))

@@ -68,3 +68,27 @@ def test_a_name_not_on_the_list_is_detected():
 def test_a_common_word_one_letter_from_a_short_surname_is_not_a_name():
     # "Biden" and "bidet" differ by one letter; short names are never matched loosely.
     assert check_prompt("a bidet in a marble bathroom").allowed
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("tayler swfit at the grammys in a sparkly gown", "Taylor Swift"),
+        ("emanuel macrom eating a croissant", "Emmanuel Macron"),
+    ],
+)
+def test_a_name_of_several_words_with_a_letter_off_in_each_is_refused(prompt, name):
+    verdict = check_prompt(prompt)
+    assert verdict.category == "public_figure", verdict.details
+    assert verdict.details["name"] == name and verdict.details["fuzzy"]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a tailor sewing a suit in a small shop",  # two ordinary words are never a name with a letter off in each
+        "a toll gate on a mountain road at dawn",
+    ],
+)
+def test_ordinary_word_pairs_near_a_name_pass(prompt):
+    assert check_prompt(prompt).allowed, prompt

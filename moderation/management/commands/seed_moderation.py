@@ -7,7 +7,7 @@ rows — including moderators' edits — are left as they are.
 from django.core.management.base import BaseCommand
 
 from moderation.models import PublicFigure, Term
-from moderation.seed import seed_lists, sync_ambiguous_flags
+from moderation.seed import add_missing_aliases, seed_lists, sync_ambiguous_flags
 from moderation.services import bump_lists_version
 
 
@@ -22,6 +22,12 @@ class Command(BaseCommand):
         )
 
         parser.add_argument(
+            "--add-aliases",
+            action="store_true",
+            help="Also give existing public figures the aliases the data files list and they lack "
+            "(an alias a moderator removed comes back).",
+        )
+        parser.add_argument(
             "--update-flags",
             action="store_true",
             help="Also set the 'ambiguous' flag of existing terms to what the data files say "
@@ -34,7 +40,10 @@ class Command(BaseCommand):
             PublicFigure.objects.all().delete()
         terms, figures = seed_lists(Term, PublicFigure)
         flags = sync_ambiguous_flags(Term) if options["update_flags"] else 0
+        aliased = add_missing_aliases(PublicFigure) if options["add_aliases"] else 0
         bump_lists_version()
         self.stdout.write(f"Added {terms} terms and {figures} public figures.")
+        if options["add_aliases"]:
+            self.stdout.write(f"Added aliases to {aliased} public figures.")
         if options["update_flags"]:
             self.stdout.write(f"Changed the ambiguous flag of {flags} terms.")

@@ -1,0 +1,118 @@
+"""Prompts in scripts without a Latin reading (Japanese, Chinese, Korean, Arabic, Hindi, …).
+
+Their words reach no token, so their terms and names are matched as substrings of
+the prompt's letters (moderation/lib/matching.py). These tests pin both sides:
+what must be refused, and the innocent words that contain a term's letters.
+"""
+
+import pytest
+
+from moderation.lib.matching import compile_rule
+from moderation.lib.normalize import is_other_script, squeeze
+from moderation.models import PublicFigure
+from moderation.seed import add_missing_aliases
+from moderation.services import bump_lists_version, check_prompt
+
+pytestmark = pytest.mark.django_db
+
+
+def test_squeeze_keeps_letters_and_indic_vowel_signs_only():
+    assert squeeze("裸の 女性、 無修正!") == "裸の女性無修正"
+    assert squeeze("नरेंद्र मोदी") == "नरेंदरमोदी"  # the vowel signs stay; the virama folds away
+    assert squeeze("قطع رأس") == squeeze("قطع راس")  # hamza folded away on both sides
+    assert is_other_script("大谷翔平")
+    assert not is_other_script("Путин")  # Cyrillic is transliterated, so it has tokens
+    assert not is_other_script("hello, world")
+
+
+def test_a_term_in_another_script_compiles_to_a_literal():
+    rule = compile_rule("self_harm", "リストカット", {})
+    assert rule.literal == "リストカット" and rule.slots == ()
+    assert compile_rule("violence", "beheaded", {}).literal == ""
+
+
+@pytest.mark.parametrize(
+    "category,prompt",
+    [
+        ("sexual", "裸の女性のエロいイラスト、無修正"),
+        ("sexual", "一丝不挂的女孩 色情照片"),
+        ("sexual", "알몸 여자 사진"),
+        ("sexual", "صورة امرأة عارية على السرير"),
+        ("sexual", "बिस्तर पर नग्न महिला"),
+        ("violence", "قطع رأس رجل بالسيف والدماء في كل مكان"),
+        ("violence", "血まみれの生首"),
+        ("violence", "碎尸 血腥 照片"),
+        ("self_harm", "リストカットする少女、血が流れている"),
+        ("self_harm", "女孩在浴室割腕"),
+        ("self_harm", "자살하는 남자"),
+        ("self_harm", "आत्महत्या करती लड़की"),
+        ("illegal", "覚醒剤の作り方の図解"),
+        ("illegal", "如何制作炸弹的示意图"),
+        ("hate", "纳粹 旗帜 游行 海报"),
+        # Spacing between the letters does not hide a term.
+        ("self_harm", "リスト カット の 写真"),
+    ],
+)
+def test_terms_in_other_scripts_are_refused(category, prompt):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed, prompt
+    assert verdict.category == category, (prompt, verdict.details)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "裸足で砂浜を歩く子供",  # barefoot: the bare 裸 is no term
+        "サーカスのピエロと風船",  # a clown: ピエロ holds エロ
+        "杀人鲸在海里跳跃",  # killer whale
+        "누드김밥 도시락",  # rice-outside gimbap
+        "双十一跳楼价大促销海报",  # a "jump-off-the-building" price: a sale
+        "トランプで遊ぶ子供たち",  # playing cards, not the president
+        "桜の下でお弁当を食べる家族",
+        "فنجان قهوة عربية مع التمر",
+        "ताजमहल पर सूर्यास्त",
+        "서울의 야경, 네온사인",
+        "ภาพวิวทะเลยามเย็น",
+        # An ambiguous term alone (a murder mystery's cover) needs a second cue.
+        "オリエント急行殺人事件の本の表紙",
+    ],
+)
+def test_innocent_prompts_in_other_scripts_pass(prompt):
+    verdict = check_prompt(prompt)
+    assert verdict.allowed, (prompt, verdict.details)
+
+
+def test_two_ambiguous_literals_corroborate_each_other():
+    verdict = check_prompt("殺人現場の死体の写真")
+    assert not verdict.allowed and verdict.category == "violence"
+    assert verdict.details.get("corroborated_by") == "terms"
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("大谷翔平がラーメンを食べているイラスト", "Shohei Ohtani"),
+        ("محمد صلاح يلعب كرة القدم على سطح القمر", "Mohamed Salah"),
+        ("习近平 骑着独角兽", "Xi Jinping"),
+        ("김정은 생일 파티", "Kim Jong Un"),
+        ("नरेंद्र मोदी ध्यान करते हुए", "Narendra Modi"),
+    ],
+)
+def test_public_figures_written_in_their_own_script_are_refused(prompt, name):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.category == "public_figure", prompt
+    assert verdict.details["name"] == name
+
+
+def test_missing_aliases_are_added_to_existing_figures_and_moderators_aliases_kept():
+    figure = PublicFigure.objects.get(name="Shohei Ohtani")
+    figure.aliases = "Ohtani; Shotime"  # as an older seed left it, plus a moderator's alias
+    figure.save()
+    bump_lists_version()
+    assert check_prompt("大谷翔平の似顔絵").allowed  # the database is what counts
+
+    assert add_missing_aliases(PublicFigure, only_other_scripts=True) >= 1
+    figure.refresh_from_db()
+    assert "Shotime" in figure.aliases and "大谷翔平" in figure.aliases
+    bump_lists_version()
+    assert check_prompt("大谷翔平の似顔絵").category == "public_figure"
