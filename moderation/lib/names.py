@@ -57,10 +57,11 @@ sunshine rainbow cloud thunder lightning snow frost ice blaze flame ember
 
 _STYLE_CONTEXT = re.compile(
     r"(?:style of|styled after|by|inspired by|after|artist|painter|painting by|"
-    r"in the manner of|a la|à la|homage to|tribute to)\s*$",
+    r"in the manner of|a la|à la|homage to|tribute to|like|in the spirit of|in the vein of)\s*$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
+_POSSESSIVE_END = re.compile(r"['’]s?$")
 
 
 def _plain(text: str) -> str:
@@ -205,6 +206,8 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             while j < len(words) and j <= i + 2 and _capitalised(words[j].group()):
                 if plain[words[j - 1].end() : words[j].start()].strip(" "):
                     break  # punctuation between: not one name
+                if _POSSESSIVE_END.search(span[-1]):
+                    break  # "Edward Hopper's Nighthawks": a possessive ends the name
                 span.append(words[j].group())
                 j += 1
         elif first.islower() and first in lower_given and first not in masked:
@@ -227,7 +230,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue
         if not _capitalised(first) and (surname[:-1] in ordinary or surname[:-2] in ordinary):
             continue  # lower case: not even a plural of an ordinary word ("mary cocktails")
-        full = " ".join(fold(w) for w in span)
+        full = " ".join(fold(_POSSESSIVE_END.sub("", w)) for w in span)
         if _is_allowed(full, surname, allowed):
             continue
         if _STYLE_CONTEXT.search(plain[: m.start()]):

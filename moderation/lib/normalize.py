@@ -144,6 +144,7 @@ _LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 # A "word" in the raw text: letters, digits and the symbols leetspeak uses,
 # possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
 _RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
+_ECHO = re.compile(r"\({3}\s*([^()\s][^()]{0,40}?)\s*\){3}")
 _SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
 # English possessives ("Obama's", "the Joneses'"), and Turkish case endings written
@@ -233,7 +234,9 @@ def _forms(word: str) -> tuple[str, ...]:
 
 def tokenize(text: str) -> list[Token]:
     """Fold `text` and split it into tokens, rejoining letters spaced or dotted apart."""
-    folded = _POSSESSIVE.sub("", fold(text))
+    # "(((they)))" marks a group as Jewish in antisemitic memes: the parentheses
+    # would vanish with the rest of the punctuation, so they become a word.
+    folded = _ECHO.sub(r" tripleparens \1 ", _POSSESSIVE.sub("", fold(text)))
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:
