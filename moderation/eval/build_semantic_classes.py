@@ -227,7 +227,7 @@ def build(wordnet: WordNet) -> dict[str, set[str]]:
                     continue  # not among the word's commonest senses
                 for form in inflections(word, pos):
                     classes.setdefault(form, set()).add(seed.name)
-    for (pos, offset), (words, pointers) in wordnet.synsets.items():
+    for (pos, _offset), (words, pointers) in wordnet.synsets.items():
         for symbol, target, target_pos in pointers:
             name = USAGE_CLASSES.get((target_pos, target)) if symbol == ";u" else None
             if name is None:

@@ -37,7 +37,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from moderation.lib.normalize import Token, is_other_script, squeeze
+from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
 
 GAP = 3  # words a "..." may skip
 
@@ -333,6 +333,16 @@ class NameMatcher:
                 self._deletes[alias].append(alias)
                 for d in _deletions(alias):
                     self._deletes[d].append(alias)
+        # A one-word stage name one letter short of `fuzzy_min` ("Beyoncé", "Rihanna",
+        # "Shakira": the whole name, not a surname) may be misspelt too, but only by a
+        # one-word window ("a dragon" is one letter from "G-Dragon" as two words).
+        # Surnames of that length stay exact: "mandala", "snowmen" and "melanin" are
+        # one letter from Mandela, Snowden and Melania, and not all in the ordinary words.
+        self._short_deletes: dict[str, list[str]] = defaultdict(list)
+        for alias, name in aliases.items():
+            if " " not in alias and len(alias) == fuzzy_min - 1 and normalize(name) == alias:
+                for d in {alias, *_deletions(alias)}:
+                    self._short_deletes[d].append(alias)
         # Names of two or three words, each of at least `word_min` letters, may have a
         # letter off in every word ("tayler swfit"): indexed by their first word's
         # spellings one deletion away, the rest checked word by word.
@@ -368,7 +378,16 @@ class NameMatcher:
                         fuzzy_hit = self._fuzzy(text)
                     if fuzzy_hit is None and n >= 2:
                         fuzzy_hit = self._fuzzy_words(window)  # type: ignore[arg-type]
+                    if fuzzy_hit is None and n == 1 and abs(len(text) - (self._fuzzy_min - 1)) <= 1:
+                        fuzzy_hit = self._fuzzy_short(text)
         return fuzzy_hit
+
+    def _fuzzy_short(self, text: str) -> NameHit | None:
+        for key in (text, *_deletions(text)):
+            for alias in self._short_deletes.get(key, ()):
+                if _within_one_edit(text, alias):
+                    return NameHit(self._exact[alias], alias, True)
+        return None
 
     def _fuzzy_words(self, window: Sequence[Token]) -> NameHit | None:
         """Each word of the window one edit from the same word of a name: "tayler swfit".

@@ -92,3 +92,11 @@ def test_a_name_of_several_words_with_a_letter_off_in_each_is_refused(prompt, na
 )
 def test_ordinary_word_pairs_near_a_name_pass(prompt):
     assert check_prompt(prompt).allowed, prompt
+
+
+def test_a_stage_name_of_seven_letters_may_be_misspelt_but_a_surname_of_seven_may_not():
+    assert check_prompt("Beyonse performing at the Super Bowl halftime show").category == "public_figure"
+    assert check_prompt("rihana in a red dress").category == "public_figure"
+    # One letter from Mandela, Snowden and Melania: surnames of seven letters stay exact.
+    for prompt in ("a mandala colouring page", "three snowmen in a yard", "a melanin poppin poster"):
+        assert check_prompt(prompt).allowed, prompt
