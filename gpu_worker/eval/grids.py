@@ -29,7 +29,7 @@ TEXT_PROMPTS = (
 
 
 def write_grids(model: Path, world: WorldSpec, out: Path, seed: int = 0) -> list[Path]:
-    """Write world.png, text_to_image.png, inpainting.png, outpainting.png, variations.png and grids.json."""
+    """Write world.png, text_to_image.png, inpainting.png, outpainting.png, variations.png, at_1024.png and grids.json."""
     out.mkdir(parents=True, exist_ok=True)
     pipe = load_pipeline(model)
     rng = np.random.default_rng([seed, 31337])
@@ -67,9 +67,52 @@ def write_grids(model: Path, world: WorldSpec, out: Path, seed: int = 0) -> list
         embedding = pipe.cascade.clip.encode_image(to_pixels(source))
         rows.append([source, *_images(pipe("", n=3, size=SIZE, seed=seed + i, image_embeddings=embedding))])
     paths.append(_save(rows, out / "variations.png"))
+    captions["at_1024"] = []
+    paths.append(_write_1024(pipe, world, rng, seed, out / "at_1024.png", captions["at_1024"]))
     (out / "grids.json").write_text(json.dumps(captions, indent=2) + "\n")
     paths.append(out / "grids.json")
     return paths
+
+
+BIG = 1024
+
+
+def _write_1024(pipe: object, world: WorldSpec, rng: np.random.Generator, seed: int, path: Path, texts: list[str]) -> Path:
+    """One image per mode made at 1024×1024: the whole image shrunk to 256, and its centre at full resolution.
+
+    Text to image, inpainting (the source's first object's box), outpainting (the
+    right half painted) and a variation, one row each; `texts` gets each row's caption.
+    """
+    rows = []
+    out = pipe(TEXT_PROMPTS[0], n=1, size=BIG, seed=seed)  # type: ignore[operator]
+    rows.append(_images(out)[0])
+    texts.append(f"text to image: {TEXT_PROMPTS[0]}")
+    scene = sample_training_scene(rng, world)
+    source = render_scene(scene, BIG)
+    obj = scene.objects[0]
+    reach = obj.half_extent + 0.06
+    hole = box_mask((obj.x - reach, obj.y - reach, obj.x + reach, obj.y + reach), BIG)
+    prompt = caption_scene(scene, rng)
+    out = pipe(prompt, n=1, size=BIG, seed=seed, image=to_pixels(source), mask=torch.from_numpy(hole)[None, None])  # type: ignore[operator]
+    rows.append(_images(out)[0])
+    texts.append(f"inpainting: {prompt}")
+    right = np.zeros((BIG, BIG), np.float32)
+    right[:, BIG // 2 :] = 1
+    out = pipe(prompt, n=1, size=BIG, seed=seed, image=to_pixels(source), mask=torch.from_numpy(right)[None, None])  # type: ignore[operator]
+    rows.append(_images(out)[0])
+    texts.append(f"outpainting (right half): {prompt}")
+    embedding = pipe.cascade.clip.encode_image(to_pixels(render_scene(scene, SIZE)))  # type: ignore[attr-defined]
+    out = pipe("", n=1, size=BIG, seed=seed, image_embeddings=embedding)  # type: ignore[operator]
+    rows.append(_images(out)[0])
+    texts.append("variation of the inpainting source")
+    tile = 256
+    canvas = Image.new("RGB", (2 * tile, len(rows) * tile), (255, 255, 255))
+    lo = (BIG - tile) // 2
+    for y, image in enumerate(rows):
+        canvas.paste(Image.fromarray(image).resize((tile, tile), Image.Resampling.LANCZOS), (0, y * tile))
+        canvas.paste(Image.fromarray(image[lo : lo + tile, lo : lo + tile]), (tile, y * tile))
+    canvas.save(path, optimize=True)
+    return path
 
 
 def _inpaint_mask(scene: object, i: int) -> np.ndarray:
