@@ -98,7 +98,7 @@ def parse_groups(lines: Iterable[str]) -> dict[str, list[str]]:
 def compile_rule(
     category: str, phrase: str, groups: dict[str, list[str]], *, ambiguous: bool = False
 ) -> Rule | None:
-    from moderation.lib.normalize import fold, normalize
+    from moderation.lib.normalize import fold
 
     if is_other_script(phrase) and "@" not in phrase and "..." not in phrase:
         return Rule(category, phrase, (), ambiguous, literal=squeeze(phrase))
@@ -343,7 +343,7 @@ class NameMatcher:
             if " " not in alias and len(alias) == fuzzy_min - 1 and normalize(name) == alias:
                 for d in {alias, *_deletions(alias)}:
                     self._short_deletes[d].append(alias)
-        # Names of two or three words, each of at least `word_min` letters, may have a
+        # Names of two or three words, each of at least WORD_MIN letters, may have a
         # letter off in every word ("tayler swfit"): indexed by their first word's
         # spellings one deletion away, the rest checked word by word.
         self._first_words: dict[str, list[tuple[str, ...]]] = defaultdict(list)
