@@ -196,6 +196,20 @@ _CYRILLIC_LATIN = str.maketrans(
 _CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
 _CLOSE_LOOKALIKES = set("аеёкмнорстухѕіјһӏв")
 
+# Greek the same way (γυμνή → gymni, Μητσοτάκης → mitsotakis), letter by letter;
+# a Greek letter inside a Latin word ("nαked") stays a look-alike. Accented and
+# polytonic letters are matched and lose their accents first.
+_GREEK_LATIN = str.maketrans(
+    {
+        "α": "a", "β": "v", "γ": "g", "δ": "d", "ε": "e", "ζ": "z", "η": "i", "θ": "th",
+        "ι": "i", "κ": "k", "λ": "l", "μ": "m", "ν": "n", "ξ": "x", "ο": "o", "π": "p",
+        "ρ": "r", "σ": "s", "ς": "s", "τ": "t", "υ": "y", "φ": "f", "χ": "ch", "ψ": "ps",
+        "ω": "o",
+    }
+)  # fmt: skip
+_GREEK_WORD = re.compile(r"\b[\u0370-\u03ff\u1f00-\u1fff]{2,}\b")
+_GREEK_CLOSE_LOOKALIKES = set("αεικορτχ")
+
 
 def _transliterate_cyrillic(match: re.Match) -> str:
     word = match.group(0)
@@ -204,11 +218,19 @@ def _transliterate_cyrillic(match: re.Match) -> str:
     return word.translate(_CYRILLIC_LATIN)
 
 
+def _transliterate_greek(match: re.Match) -> str:
+    word = "".join(ch for ch in unicodedata.normalize("NFKD", match.group(0)) if not unicodedata.combining(ch))
+    if set(word) <= _GREEK_CLOSE_LOOKALIKES:
+        return word
+    return word.translate(_GREEK_LATIN)
+
+
 def fold(text: str) -> str:
     """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
     text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text.lower())
+    text = _GREEK_WORD.sub(_transliterate_greek, text)
     text = text.translate(_CONFUSABLE_TABLE)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
     text = unicodedata.normalize("NFKD", text)
