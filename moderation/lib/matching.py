@@ -40,6 +40,18 @@ from dataclasses import dataclass
 from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
 
 GAP = 3  # words a "..." may skip
+LITERAL_GAP = "\x00"  # joins the parts of a literal written with "..."
+
+
+def literal_in(literal: str, letters: str) -> bool:
+    """Whether each part of `literal` occurs in `letters`, in order."""
+    pos = 0
+    for part in literal.split(LITERAL_GAP):
+        found = letters.find(part, pos)
+        if found < 0:
+            return False
+        pos = found + len(part)
+    return True
 
 
 @dataclass(frozen=True)
@@ -100,8 +112,12 @@ def compile_rule(
 ) -> Rule | None:
     from moderation.lib.normalize import fold
 
-    if is_other_script(phrase) and "@" not in phrase and "..." not in phrase:
-        return Rule(category, phrase, (), ambiguous, literal=squeeze(phrase))
+    if is_other_script(phrase) and "@" not in phrase:
+        # "मुसलमान ... कीड़े": the parts in this order anywhere in the prompt (its
+        # letters are few; a gap in a script without spaces cannot be counted in words).
+        parts = [squeeze(p) for p in phrase.split("...")]
+        if all(parts):
+            return Rule(category, phrase, (), ambiguous, literal=LITERAL_GAP.join(parts))
     slots: list[Slot] = []
     gap = False
     for word in phrase.lower().split():
@@ -148,7 +164,9 @@ class TermMatcher:
         self._allow = self._index([r for r in allow if not r.literal])
         self._literals = [r for r in rules if r.literal]
         # Longest first, so that a longer allow literal is hidden whole.
-        self._allow_literals = sorted((r.literal for r in allow if r.literal), key=len, reverse=True)
+        self._allow_literals = sorted(
+            (r.literal for r in allow if r.literal and LITERAL_GAP not in r.literal), key=len, reverse=True
+        )
 
     @staticmethod
     def _index(rules: Sequence[Rule]):
@@ -236,7 +254,7 @@ class TermMatcher:
             return []  # only Latin (or transliterated Cyrillic) letters: the tokens said it all
         for allowed in self._allow_literals:
             letters = letters.replace(allowed, " ")
-        return [rule for rule in self._literals if rule.literal in letters]
+        return [rule for rule in self._literals if literal_in(rule.literal, letters)]
 
     def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
         """The tokens with allow phrases blanked out (for the name matchers)."""

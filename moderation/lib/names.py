@@ -60,6 +60,22 @@ _STYLE_CONTEXT = re.compile(
     r"in the manner of|a la|à la|homage to|tribute to|like|in the spirit of|in the vein of)\s*$",
     re.I,
 )
+# A name right after a place word is a place: "Lake Louise", "Fort William", "rue
+# Victor Hugo", and Vietnamese, whose places are named like people ("hồ Hoàn Kiếm",
+# "phố Hàng Bạc", "đường Lê Lợi"). Read on the text without accents; the Vietnamese
+# words only in Vietnamese text, where "song" is a river and not a song.
+_PLACE_CONTEXT = re.compile(
+    r"\b(?:lake|mount|mt|fort|port|cape|saint|st|san|santa|sao|lago|lac|monte|mont|rue|calle|"
+    r"avenida|avenue|rua|praca|plaza|piazza|place|via|street|boulevard|bulevar)\.?\s*$",
+    re.I,
+)
+_VIETNAMESE_PLACE_CONTEXT = re.compile(
+    r"\b(?:ho|pho|duong|quan|song|chua|nui|cau|cho|tinh|lang|vinh|den|phuong|huyen|xa|dao|"
+    r"ben|cang|vien|dinh|thap|cong vien|thanh pho)\s*$",
+    re.I,
+)
+# Letters only Vietnamese writes (with its horn, hook and dot-below vowels, and đ).
+_VIETNAMESE = re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
@@ -162,7 +178,13 @@ def ordinary_words(limit: int = 40000) -> frozenset[str]:
                 word = a + b[:-4]
                 if word.isalpha():
                     words.add(word)
-    return frozenset(words)
+    return frozenset(words | _other_language_words())
+
+
+def _other_language_words() -> set[str]:
+    path = DATA_DIR / "ordinary_other_languages.txt"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {fold(line.strip()) for line in lines if line.strip() and not line.startswith("#")}
 
 
 @lru_cache(maxsize=1)
@@ -193,6 +215,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
     """
     plain = _plain(text)
     given, ordinary, allowed = given_names(), ordinary_words(), allowed_names()
+    vietnamese = bool(_VIETNAMESE.search(text))
     if not given:
         return None
     words = list(_WORD.finditer(plain))
@@ -233,7 +256,10 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
         full = " ".join(fold(_POSSESSIVE_END.sub("", w)) for w in span)
         if _is_allowed(full, surname, allowed):
             continue
-        if _STYLE_CONTEXT.search(plain[: m.start()]):
+        before = plain[: m.start()]
+        if _STYLE_CONTEXT.search(before) or _PLACE_CONTEXT.search(before):
+            continue
+        if vietnamese and _VIETNAMESE_PLACE_CONTEXT.search(before):
             continue
         return " ".join(span)
     return None

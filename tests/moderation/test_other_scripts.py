@@ -116,3 +116,30 @@ def test_missing_aliases_are_added_to_existing_figures_and_moderators_aliases_ke
     assert "Shotime" in figure.aliases and "大谷翔平" in figure.aliases
     bump_lists_version()
     assert check_prompt("大谷翔平の似顔絵").category == "public_figure"
+
+
+def test_a_literal_with_a_gap_needs_its_parts_in_order():
+    from moderation.lib.matching import compile_rule, literal_in
+    from moderation.lib.normalize import squeeze
+
+    rule = compile_rule("hate", "मुसलमान ... कीड़े", {})
+    assert rule is not None and rule.literal
+    assert literal_in(rule.literal, squeeze("मुसलमानों को कीड़े-मकोड़ों की तरह"))
+    assert not literal_in(rule.literal, squeeze("कीड़े और मुसलमान"))  # the order counts
+    assert not literal_in(rule.literal, squeeze("मुसलमान बच्चे खेल रहे हैं"))
+
+
+@pytest.mark.parametrize(
+    "prompt,category",
+    [
+        ("मुसलमानों को कीड़े-मकोड़ों की तरह दिखाने वाला पोस्टर", "hate"),
+        ("مخطط لصنع عبوة ناسفة في المنزل", "illegal"),
+        ("วิธีทำธนบัตรปลอม", "illegal"),
+        ("مسجد بزرگ در غروب آفتاب", None),  # Persian: a great mosque at sunset
+        ("बच्चे बगीचे में कीड़े देख रहे हैं", None),  # children watching insects in a garden
+    ],
+)
+def test_literals_of_several_parts_and_their_neighbours(prompt, category):
+    verdict = check_prompt(prompt)
+    assert verdict.category == category, prompt
+    assert verdict.allowed is (category is None)

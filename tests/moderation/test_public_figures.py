@@ -100,3 +100,21 @@ def test_a_stage_name_of_seven_letters_may_be_misspelt_but_a_surname_of_seven_ma
     # One letter from Mandela, Snowden and Melania: surnames of seven letters stay exact.
     for prompt in ("a mandala colouring page", "three snowmen in a yard", "a melanin poppin poster"):
         assert check_prompt(prompt).allowed, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "cô gái mặc áo dài trắng đi dạo bên hồ Hoàn Kiếm",  # a lake in Hanoi, named like a person
+        "phố Hàng Bạc về đêm, đèn lồng",
+        "a canoe on Lake Louise at dawn",
+        "ek bachcha chhat par patang uda raha hai",  # Hindi "child", one letter from Bachchan
+    ],
+)
+def test_places_and_other_languages_everyday_words_are_not_names(prompt):
+    assert check_prompt(prompt).allowed, prompt
+
+
+def test_a_name_after_an_ordinary_vietnamese_word_is_still_a_name():
+    # "song" is a river only in Vietnamese text; here it is a song.
+    assert not check_prompt("a song Maria Kowalczyk sang at her wedding").allowed
