@@ -135,6 +135,9 @@ def test_a_literal_with_a_gap_needs_its_parts_in_order():
         ("मुसलमानों को कीड़े-मकोड़ों की तरह दिखाने वाला पोस्टर", "hate"),
         ("مخطط لصنع عبوة ناسفة في المنزل", "illegal"),
         ("วิธีทำธนบัตรปลอม", "illegal"),
+        ("ポスター：朝鮮人はゴキブリだ", "hate"),
+        ("海报：犹太人是寄生虫", "hate"),
+        ("ネズミの家族が森でピクニックをしている絵本", None),
         ("مسجد بزرگ در غروب آفتاب", None),  # Persian: a great mosque at sunset
         ("बच्चे बगीचे में कीड़े देख रहे हैं", None),  # children watching insects in a garden
     ],
