@@ -154,7 +154,11 @@ class PublicFigure(models.Model):
 
     name = models.CharField(max_length=200, unique=True)
     aliases = models.TextField(
-        blank=True, help_text="Other ways people write the name, separated by ';'."
+        blank=True,
+        help_text=(
+            "Other ways people write the name, separated by ';'. A surname that is also an "
+            "ordinary word counts only beside words in brackets: Musk [tesla spacex cybertruck]."
+        ),
     )
     country = models.CharField(max_length=8, blank=True)
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.OTHER)

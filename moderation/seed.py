@@ -78,11 +78,14 @@ def seed_lists(Term, PublicFigure) -> tuple[int, int]:
     return len(new_terms), len(new_figures)
 
 
-def add_missing_aliases(PublicFigure, *, only_other_scripts: bool = False) -> int:
+def add_missing_aliases(
+    PublicFigure, *, only_other_scripts: bool = False, only_contextual: bool = False
+) -> int:
     """Give existing figures the aliases the data files list and they lack. Returns how many figures changed.
 
     Used once by the migration that brought names written in other scripts
-    ("习近平", "محمد صلاح"), and by ``seed_moderation --add-aliases``. An alias a
+    ("习近平", "محمد صلاح"), once by the one that brought surnames with their
+    context words ("Musk [tesla spacex]"), and by ``seed_moderation --add-aliases``. An alias a
     moderator removed from a figure the files still list comes back, so a plain
     seed does not do this.
     """
@@ -98,6 +101,7 @@ def add_missing_aliases(PublicFigure, *, only_other_scripts: bool = False) -> in
             if a.strip()
             and a.strip() not in have
             and (not only_other_scripts or is_other_script(a))
+            and (not only_contextual or "[" in a)
         ]
         if new:
             figure.aliases = "; ".join(have + new)

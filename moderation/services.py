@@ -159,8 +159,17 @@ def _build_lists(version: object) -> CompiledLists:
         {"allow": allow, "allow_name": allow_names}.get(category, rules).append(rule)
     aliases: dict[str, str] = {}
     literals: dict[str, str] = {}
+    contextual: dict[str, tuple[str, frozenset[str]]] = {}
     for name, alias_text in PublicFigure.objects.filter(active=True).values_list("name", "aliases"):
         for alias in [name, *alias_text.split(";")]:
+            if "[" in alias:
+                # "Musk [tesla spacex cybertruck]": a name only beside one of those words.
+                word, _, context = alias.partition("[")
+                key = normalize(word)
+                words = frozenset(normalize(w) for w in context.rstrip("] ").split())
+                if key and words:
+                    contextual.setdefault(key, (name, words))
+                continue
             if is_other_script(alias):
                 key = squeeze(alias)
                 if len(key) >= 2:
@@ -173,7 +182,7 @@ def _build_lists(version: object) -> CompiledLists:
         version,
         TermMatcher(rules, allow),
         TermMatcher([], allow_names),
-        NameMatcher(aliases, ordinary=ordinary_words(), literals=literals),
+        NameMatcher(aliases, ordinary=ordinary_words(), literals=literals, contextual=contextual),
     )
 
 

@@ -329,6 +329,7 @@ class NameMatcher:
         fuzzy_min: int = 8,
         ordinary: frozenset[str] = frozenset(),
         literals: dict[str, str] | None = None,
+        contextual: dict[str, tuple[str, frozenset[str]]] | None = None,
     ):
         # alias (normalised, space-separated) → canonical name
         self._exact = dict(aliases)
@@ -336,6 +337,11 @@ class NameMatcher:
         # canonical name, found as substrings (Japanese writes particles straight
         # after a name: "大谷翔平がラーメンを…"). Exact only: no misspellings.
         self._literals = dict(literals or {})
+        # Surnames that are ordinary words ("Musk", "Swift", "the Rock"): alias →
+        # (name, context words). A name only with one of its context words anywhere
+        # in the prompt ("Musk launching a Cybertruck"; not "white musk perfume").
+        self._contextual = dict(contextual or {})
+        self._contextual_words = max((a.count(" ") + 1 for a in self._contextual), default=0)
         self._fuzzy_min = fuzzy_min
         # A single word one letter away from a surname is often an ordinary word
         # ("surgeon"/"Sturgeon", "Einstein"/"Weinstein"): those are never fuzzy hits.
@@ -398,7 +404,29 @@ class NameMatcher:
                         fuzzy_hit = self._fuzzy_words(window)  # type: ignore[arg-type]
                     if fuzzy_hit is None and n == 1 and abs(len(text) - (self._fuzzy_min - 1)) <= 1:
                         fuzzy_hit = self._fuzzy_short(text)
-        return fuzzy_hit
+        return self._find_contextual(tokens) or fuzzy_hit
+
+    def _find_contextual(self, tokens: Sequence[Token | None]) -> NameHit | None:
+        if not self._contextual:
+            return None
+        present: set[str] = set()
+        for t in tokens:
+            if t is not None:
+                present |= token_keys(t)
+        n_tok = len(tokens)
+        for n in range(min(self._contextual_words, n_tok), 0, -1):
+            for i in range(n_tok - n + 1):
+                window = tokens[i : i + n]
+                if any(t is None for t in window):
+                    continue
+                before = tokens[i - 1] if i else None
+                if before is not None and before.text in _DETERMINERS:
+                    continue  # "a swift", "the bolt", "my curry": the word, not the name
+                for v in _window_variants(window):  # type: ignore[arg-type]
+                    entry = self._contextual.get(v)
+                    if entry and entry[1] & (present - {v, *v.split()}):
+                        return NameHit(entry[0], v, False)
+        return None
 
     def _fuzzy_short(self, text: str) -> NameHit | None:
         for key in (text, *_deletions(text)):
@@ -445,6 +473,11 @@ class NameMatcher:
                 if _within_one_edit(text, alias):
                     return NameHit(self._exact[alias], alias, True)
         return None
+
+
+_DETERMINERS = frozenset(
+    "a an the this that these those my your his her our their its some any every each one no".split()
+)
 
 
 def _window_variants(window: Sequence[Token]) -> list[str]:

@@ -118,3 +118,49 @@ def test_places_and_other_languages_everyday_words_are_not_names(prompt):
 def test_a_name_after_an_ordinary_vietnamese_word_is_still_a_name():
     # "song" is a river only in Vietnamese text; here it is a song.
     assert not check_prompt("a song Maria Kowalczyk sang at her wedding").allowed
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("Musk launching a Cybertruck to Mars, cartoon", "Elon Musk"),
+        ("Swift performing at the Eras tour", "Taylor Swift"),
+        ("The Rock raising one eyebrow, reaction image", "Dwayne Johnson"),
+        ("wrestler the rock flexing behind a bakery counter", "Dwayne Johnson"),
+        ("sinner che gioca a tennis su marte", "Jannik Sinner"),
+    ],
+)
+def test_a_surname_that_is_an_ordinary_word_is_a_name_beside_its_context(prompt, name):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.details["name"] == name, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "white musk perfume bottle ad, soft pink background",
+        "a swift in flight against a clear blue sky",
+        "a lizard basking on the rock, wildlife photo",
+        "a sinner repenting in a medieval church, fresco",
+        "a bolt of lightning over the olympic stadium",  # an article: the word, not the name
+        "my curry night before the nba finals",
+    ],
+)
+def test_without_its_context_or_after_an_article_it_is_the_word(prompt):
+    assert check_prompt(prompt).allowed, prompt
+
+
+def test_contextual_aliases_are_added_to_existing_figures():
+    from moderation.seed import add_missing_aliases
+    from moderation.services import bump_lists_version
+
+    figure = PublicFigure.objects.get(name="Elon Musk")
+    figure.aliases = "Elon"  # as a database seeded before contextual aliases
+    figure.save()
+    bump_lists_version()
+    assert check_prompt("Musk unveiling a Cybertruck").allowed
+    assert add_missing_aliases(PublicFigure, only_contextual=True) >= 1
+    figure.refresh_from_db()
+    assert "Musk [tesla" in figure.aliases and "马斯克" not in figure.aliases
+    bump_lists_version()
+    assert check_prompt("Musk unveiling a Cybertruck").category == "public_figure"
