@@ -56,8 +56,10 @@ OPTION_KEYS = {
     "upscaler_guidance_scale": float,
     "upscaler_noise_level": int,
     "repaint_resample": int,
+    "prior_candidates": int,
 }
 MAX_STEPS = 1000
+MAX_PRIOR_CANDIDATES = 16
 # Cross-request batching: the most images one batch holds (a full request is 10).
 MAX_BATCH_IMAGES = 16
 
@@ -342,7 +344,12 @@ def _parse_options(options: dict[str, Any]) -> Any:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not float(value).is_integer()):
             raise InvalidInput(f"option {key} must be a number", param=key)
         value = kind(value)
-        if not math.isfinite(value) or value < 0 or (key.endswith("_steps") and not 1 <= value <= MAX_STEPS):
+        if (
+            not math.isfinite(value)
+            or value < 0
+            or (key.endswith("_steps") and not 1 <= value <= MAX_STEPS)
+            or (key == "prior_candidates" and not 1 <= value <= MAX_PRIOR_CANDIDATES)
+        ):
             raise InvalidInput(f"option {key} is out of range", param=key)
         parsed[key] = value
     return SamplingOptions(**parsed)

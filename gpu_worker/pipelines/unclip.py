@@ -48,6 +48,9 @@ class SamplingOptions:
     decoder_guidance_scale: float | None = None
     upscaler_guidance_scale: float | None = None
     upscaler_noise_level: int | None = None
+    # Image embeddings the prior draws per image; the one nearest the prompt's CLIP text
+    # embedding (highest cosine) is kept, as the DALL·E 2 paper did with two (1 = one draw).
+    prior_candidates: int | None = None
     # Extra RePaint jumps per step for stages without inpainting channels (1 = plain
     # replacement of the known region; >1 only with stateless schedulers).
     repaint_resample: int = 1
@@ -61,6 +64,7 @@ class SamplingOptions:
             "super_res_1024_steps": 7,
             "prior_guidance_scale": 4.0,
             "decoder_guidance_scale": 8.0,
+            "prior_candidates": 1,
         }
         for key, value in fallback.items():
             if getattr(out, key) is None:
@@ -291,6 +295,13 @@ class UnCLIPPipeline:
         scheduler = copy.deepcopy(self.cascade.prior_scheduler)
         scheduler.set_timesteps(opts.prior_steps, device=self.device)
         timesteps = scheduler.timesteps
+        k = max(1, int(opts.prior_candidates or 1))
+        if k > 1:
+            # k draws per image, each image's from its own generator (so a batch still
+            # gives each image what it would get alone); keep the draw nearest the text.
+            text_embeds = cond.pooled
+            cond, uncond = _repeat(cond, k), _repeat(uncond, k)
+            generators = [g for g in generators for _ in range(k)]
         guided = opts.prior_guidance_scale > 1.0
         n = cond.pooled.shape[0]
         pooled = torch.cat([uncond.pooled, cond.pooled]) if guided else cond.pooled
@@ -307,7 +318,13 @@ class UnCLIPPipeline:
                 pred = pred_uncond + opts.prior_guidance_scale * (pred_text - pred_uncond)
             latents = _step(scheduler, pred, t, latents, timesteps, i, generators)
             steps.after("prior", i, len(timesteps))
-        return prior.post_process_latents(latents)
+        embeddings = prior.post_process_latents(latents)
+        if k > 1:
+            candidates = embeddings.view(-1, k, embeddings.shape[-1])
+            scores = F.cosine_similarity(candidates, text_embeds[:, None, :].to(candidates.dtype), dim=-1)
+            best = scores.argmax(dim=1)
+            embeddings = candidates[torch.arange(candidates.shape[0], device=candidates.device), best]
+        return embeddings
 
     def _run_decoder(
         self,

@@ -108,3 +108,43 @@ def test_check_inputs_names_what_is_wrong(tiny_pipeline, kwargs, message):
 
 
 EXPECTED_SLICE = [0.0004, 1.0, 0.4467, 0.9995, 0.9997, 0.6157, 0.4079, 0.6248, 0.4244, 0.0, 0.9344, 0.9993]
+
+
+def test_the_prior_keeps_the_draw_nearest_the_text(tiny_cascade, two_steps):
+    """prior_candidates=k: k draws per image, the one with the highest cosine to the
+    prompt's CLIP text embedding is kept (the DALL·E 2 paper's rerank of two)."""
+    import copy
+    import dataclasses
+
+    import torch.nn.functional as F
+
+    from gpu_worker.pipelines import UnCLIPPipeline
+    from gpu_worker.pipelines.unclip import _repeat, _Stepper
+
+    cascade = copy.deepcopy(tiny_cascade)
+    with torch.no_grad():
+        cascade.prior.clip_std.fill_(1.0)  # a fresh prior un-normalises everything to 0
+    pipe = UnCLIPPipeline(cascade, precision="fp32")
+    prompt = "a red circle above a blue square"
+    defaults = cascade.spec.defaults
+    one = dataclasses.replace(two_steps, prior_candidates=1).resolved(defaults)
+    four = dataclasses.replace(two_steps, prior_candidates=4).resolved(defaults)
+    cond, uncond = pipe._encode_text(prompt, 2)
+
+    def gens(*seeds, each=1):
+        # One generator per image, used `each` times in a row (as the pipeline does).
+        return [g for s in seeds for g in [torch.Generator("cpu").manual_seed(s)] * each]
+
+    with torch.no_grad():
+        # The four draws of each image, made the way the pipeline makes them.
+        draws = pipe._run_prior(_repeat(cond, 4), _repeat(uncond, 4), gens(5, 6, each=4), one, _Stepper(None, None))
+        kept = pipe._run_prior(cond, uncond, gens(5, 6), four, _Stepper(None, None))
+    draws = draws.view(2, 4, -1)
+    scores = F.cosine_similarity(draws, cond.pooled[:, None, :], dim=-1)
+    assert not torch.allclose(draws[:, 0], draws[:, 1])  # the draws differ
+    assert torch.equal(kept, draws[torch.arange(2), scores.argmax(dim=1)])
+
+    # Each image still gets what it would get alone.
+    both = pipe(prompt, n=2, size=256, generators=gens(5, 6), options=dataclasses.replace(two_steps, prior_candidates=4))
+    alone = pipe(prompt, n=1, size=256, generators=gens(6), options=dataclasses.replace(two_steps, prior_candidates=4))
+    assert torch.allclose(both.images[1:], alone.images, atol=1e-5)
