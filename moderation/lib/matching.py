@@ -33,6 +33,7 @@ few hundred dictionary look-ups.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -386,7 +387,7 @@ class NameMatcher:
                 if any(t is None for t in window):
                     continue
                 variants = _window_variants(window)  # type: ignore[arg-type]
-                for v in variants:
+                for v in variants + _form_variants(window):  # type: ignore[arg-type]
                     name = self._exact.get(v)
                     if name:
                         return NameHit(name, v, False)
@@ -478,6 +479,14 @@ class NameMatcher:
 _DETERMINERS = frozenset(
     "a an the this that these those my your his her our their its some any every each one no".split()
 )
+
+
+def _form_variants(window: Sequence[Token]) -> list[str]:
+    """The window spelt with its tokens' other forms ("Tr*mp" → trump, "0bama" → obama),
+    for windows of one or two words whose tokens have any."""
+    if len(window) > 2 or all(len(t.forms) == 1 for t in window):
+        return []
+    return [" ".join(combo) for combo in itertools.product(*(t.forms[:6] for t in window))]
 
 
 def _window_variants(window: Sequence[Token]) -> list[str]:

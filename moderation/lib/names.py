@@ -76,6 +76,9 @@ _VIETNAMESE_PLACE_CONTEXT = re.compile(
 )
 # Letters only Vietnamese writes (with its horn, hook and dot-below vowels, and đ).
 _VIETNAMESE = re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
+# "a fictional mayor named Harold Peabody": a name the prompt says it made up.
+_INVENTED = re.compile(r"\b(?:fictional|fictitious|imaginary|made[- ]up|invented|original character)\b", re.I)
+_NAMED = re.compile(r"\b(?:named|called)\s*$", re.I)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
@@ -260,6 +263,8 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
         if _STYLE_CONTEXT.search(before) or _PLACE_CONTEXT.search(before):
             continue
         if vietnamese and _VIETNAMESE_PLACE_CONTEXT.search(before):
+            continue
+        if _NAMED.search(before) and _INVENTED.search(before):
             continue
         return " ".join(span)
     return None

@@ -164,3 +164,20 @@ def test_contextual_aliases_are_added_to_existing_figures():
     assert "Musk [tesla" in figure.aliases and "马斯克" not in figure.aliases
     bump_lists_version()
     assert check_prompt("Musk unveiling a Cybertruck").category == "public_figure"
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("Tr*mp playing golf, cartoon style", "Donald Trump"),  # the asterisk's readings are tried as names too
+        ("0bama eating ice cream", "Barack Obama"),
+    ],
+)
+def test_a_name_behind_an_asterisk_or_leetspeak_is_read(prompt, name):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.details["name"] == name, prompt
+
+
+def test_a_name_the_prompt_says_it_made_up_is_not_a_person():
+    assert check_prompt("a fictional mayor named Harold Peabody cutting a ribbon at a new library").allowed
+    assert not check_prompt("a mayor named Harold Peabody cutting a ribbon").allowed  # no word that it is made up
