@@ -211,18 +211,24 @@ _GREEK_WORD = re.compile(r"\b[\u0370-\u03ff\u1f00-\u1fff]{2,}\b")
 _GREEK_CLOSE_LOOKALIKES = set("αεικορτχ")
 
 
-def _transliterate_cyrillic(match: re.Match) -> str:
-    word = match.group(0)
-    if set(word) <= _CLOSE_LOOKALIKES:
-        return word
-    return word.translate(_CYRILLIC_LATIN)
+def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents: bool):
+    """A re.sub callback: a whole word of another alphabet → Latin letters, unless it
+    is made only of the closest look-alikes ("сех"). Greek drops its accents first;
+    Cyrillic keeps them (й is not и)."""
+
+    def transliterate(match: re.Match) -> str:
+        word = match.group(0)
+        if drop_accents:
+            word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+        if set(word) <= lookalikes:
+            return word
+        return word.translate(table)
+
+    return transliterate
 
 
-def _transliterate_greek(match: re.Match) -> str:
-    word = "".join(ch for ch in unicodedata.normalize("NFKD", match.group(0)) if not unicodedata.combining(ch))
-    if set(word) <= _GREEK_CLOSE_LOOKALIKES:
-        return word
-    return word.translate(_GREEK_LATIN)
+_transliterate_cyrillic = _transliterator(_CYRILLIC_LATIN, _CLOSE_LOOKALIKES, drop_accents=False)
+_transliterate_greek = _transliterator(_GREEK_LATIN, _GREEK_CLOSE_LOOKALIKES, drop_accents=True)
 
 
 def fold(text: str) -> str:

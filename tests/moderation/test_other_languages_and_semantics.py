@@ -120,9 +120,16 @@ def test_turkish_case_endings_after_a_name_are_read_like_possessives(prompt, all
         ("a nаkеd woman", "sexual"),  # Cyrillic letters inside a Latin word stay look-alikes
         ("кот спит на диване", None),
         ("красивый закат над морем", None),
+        ("γυμνή γυναίκα στην παραλία", "sexual"),  # a whole Greek word is transliterated: gymni
+        ("αποκεφαλισμένος άντρας, αίμα παντού", "violence"),
+        ("κορίτσι που κόβει τις φλέβες της", "self_harm"),
+        ("Κυριάκος Μητσοτάκης σε ένα σκάφος", "public_figure"),
+        ("a nαkеd woman", "sexual"),  # a Greek alpha inside a Latin word stays a look-alike
+        ("ο Παρθενώνας στο ηλιοβασίλεμα, ελαιογραφία", None),
+        ("μια γάτα κοιμάται στον καναπέ", None),
     ],
 )
-def test_cyrillic_words_are_read_in_latin_letters(prompt, category):
+def test_cyrillic_and_greek_words_are_read_in_latin_letters(prompt, category):
     verdict = check_prompt(prompt)
     assert verdict.category == category, prompt
     assert verdict.allowed is (category is None)
@@ -139,24 +146,6 @@ def test_cyrillic_words_are_read_in_latin_letters(prompt, category):
 )
 def test_a_negated_word_is_not_asked_for(prompt, allowed):
     assert check_prompt(prompt).allowed is allowed, prompt
-
-
-@pytest.mark.parametrize(
-    "prompt,category",
-    [
-        ("γυμνή γυναίκα στην παραλία", "sexual"),  # a whole Greek word is transliterated: gymni
-        ("αποκεφαλισμένος άντρας, αίμα παντού", "violence"),
-        ("κορίτσι που κόβει τις φλέβες της", "self_harm"),
-        ("Κυριάκος Μητσοτάκης σε ένα σκάφος", "public_figure"),
-        ("a nαkеd woman", "sexual"),  # a Greek alpha inside a Latin word stays a look-alike
-        ("ο Παρθενώνας στο ηλιοβασίλεμα, ελαιογραφία", None),
-        ("μια γάτα κοιμάται στον καναπέ", None),
-    ],
-)
-def test_greek_words_are_read_in_latin_letters(prompt, category):
-    verdict = check_prompt(prompt)
-    assert verdict.category == category, prompt
-    assert verdict.allowed is (category is None)
 
 
 @pytest.mark.parametrize(
