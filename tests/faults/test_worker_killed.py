@@ -104,6 +104,13 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
                 os.kill(pid, signal.SIGKILL)
             killed.add((row["claim_token"], row["claimed_by"]))
             kills.pop(0)
+            # Read the row again once the process is dead: a GPU process that had already
+            # handed its images over ("handed over", or the CPU worker's "checking") between
+            # the read above and the kill took no claim with it; one still on a GPU stage did.
+            # (Only this thread runs the reaper, so nobody else moves the row meanwhile.)
+            time.sleep(0.1)
+            after = Generation.objects.filter(pk=row["pk"], claim_token=row["claim_token"])
+            after_stage = after.values_list("progress_stage", flat=True).first()
             done.append(
                 {
                     "pk": row["pk"],
@@ -111,6 +118,7 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
                     "pid": pid,
                     "whole_worker": whole,
                     "queue": worker.queues,
+                    "took_claim": worker.queues == "gpu" and after_stage in GPU_STAGES,
                 }
             )
         time.sleep(0.05)
@@ -130,14 +138,15 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
     assert {d["queue"] for d in done} == {"gpu", "cpu"}, "both kinds of worker were killed"
     for generation in generations:
         kills = kills_by_pk.get(generation.pk, [])
-        gpu_kills = [k for k in kills if k["queue"] == "gpu"]
+        claims_taken = [k for k in kills if k["took_claim"]]
         if generation.status == Generation.Status.SUCCEEDED:
-            # Completed by other processes than the ones killed.
-            assert all(not generation.claimed_by.endswith(f":{k['pid']}") for k in kills)
-        if len(gpu_kills) < len(kills):
+            # Completed by other processes than the ones that died holding a claim.
+            assert all(not generation.claimed_by.endswith(f":{k['pid']}") for k in claims_taken)
+        if len(claims_taken) < len(kills):
             # A CPU worker killed mid-check or mid-upload: its task is redelivered and
             # finishes on the same claim, or the claim runs out and the request runs
-            # again. Either way it settled once (checked above).
+            # again. (Or a GPU process killed just after it handed its images over.)
+            # Either way it settled once (checked above).
             continue
         # Every kill took one claim: the request ran again until it had no attempts left.
         if len(kills) >= MAX_ATTEMPTS:
@@ -153,12 +162,12 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
             # worker may also lose its lease once, which costs an attempt too.)
             assert generation.attempts >= len(kills) + 1
     must_fail = [
-        k
-        for k in kills_by_pk.values()
-        if len(k) >= MAX_ATTEMPTS and {x["queue"] for x in k} == {"gpu"}
+        k for k in kills_by_pk.values() if len(k) >= MAX_ATTEMPTS and all(x["took_claim"] for x in k)
     ]
     assert must_fail, "no request lost all its attempts"
-    assert outcomes[Generation.Status.FAILED] == len(must_fail)
+    # Only requests killed that often failed (each of those above was checked to fail).
+    failed = [g.pk for g in generations if g.status == Generation.Status.FAILED]
+    assert all(len(kills_by_pk.get(pk, [])) >= MAX_ATTEMPTS for pk in failed), failed
     assert_ledger_clean(users)
     cluster.top_up()  # the full cluster for the next test
 
