@@ -25,7 +25,8 @@ have no spaces to find whole words by, so it matches as a substring of the
 prompt's letters with spacing and punctuation squeezed out
 (``normalize.squeeze``). Such terms are chosen to be unambiguous as
 substrings ("全裸", not "裸", which is also in "裸足", barefoot); allow literals
-hide their letters the same way.
+hide their letters the same way. Parts joined by ``...`` must all occur, in
+order; a part may be a ``@group`` of such words (``@zh_group ... @zh_vermin``).
 
 Everything here is plain Python on precompiled dictionaries: a prompt costs a
 few hundred dictionary look-ups.
@@ -42,17 +43,42 @@ from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
 
 GAP = 3  # words a "..." may skip
 LITERAL_GAP = "\x00"  # joins the parts of a literal written with "..."
+LITERAL_ALT = "\x01"  # joins the spellings a part may have (a @group's words)
 
 
 def literal_in(literal: str, letters: str) -> bool:
-    """Whether each part of `literal` occurs in `letters`, in order."""
+    """Whether each part of `literal` (one of its spellings) occurs in `letters`, in order."""
     pos = 0
     for part in literal.split(LITERAL_GAP):
-        found = letters.find(part, pos)
-        if found < 0:
+        # The spelling that ends first leaves the most room for the parts after it.
+        ends = [f + len(alt) for alt in part.split(LITERAL_ALT) if (f := letters.find(alt, pos)) >= 0]
+        if not ends:
             return False
-        pos = found + len(part)
+        pos = min(ends)
     return True
+
+
+def _literal_of(phrase: str, groups: dict[str, list[str]]) -> str | None:
+    """A term in a script without a Latin reading as a literal, or None when it is not one.
+
+    ``मुसलमान ... कीड़`` is two parts in order; a part may be a ``@group`` whose words
+    are all in such scripts (``@hi_group ... @hi_vermin``: any of each, in order).
+    """
+    parts = [p.strip() for p in phrase.split("...")]
+    spellings: list[list[str]] = []
+    for part in parts:
+        if part.startswith("@") and " " not in part:
+            members = groups.get(part[1:], [])
+            if not members or not all(is_other_script(m) for m in members):
+                return None
+            spellings.append([squeeze(m) for m in members])
+        elif is_other_script(part) and "@" not in part:
+            spellings.append([squeeze(part)])
+        else:
+            return None
+    if not all(all(s) for s in spellings):
+        return None
+    return LITERAL_GAP.join(LITERAL_ALT.join(s) for s in spellings)
 
 
 @dataclass(frozen=True)
@@ -113,12 +139,11 @@ def compile_rule(
 ) -> Rule | None:
     from moderation.lib.normalize import fold
 
-    if is_other_script(phrase) and "@" not in phrase:
-        # "मुसलमान ... कीड़े": the parts in this order anywhere in the prompt (its
-        # letters are few; a gap in a script without spaces cannot be counted in words).
-        parts = [squeeze(p) for p in phrase.split("...")]
-        if all(parts):
-            return Rule(category, phrase, (), ambiguous, literal=LITERAL_GAP.join(parts))
+    # "मुसलमान ... कीड़े": the parts in this order anywhere in the prompt (its
+    # letters are few; a gap in a script without spaces cannot be counted in words).
+    literal = _literal_of(phrase, groups)
+    if literal:
+        return Rule(category, phrase, (), ambiguous, literal=literal)
     slots: list[Slot] = []
     gap = False
     for word in phrase.lower().split():
@@ -166,7 +191,14 @@ class TermMatcher:
         self._literals = [r for r in rules if r.literal]
         # Longest first, so that a longer allow literal is hidden whole.
         self._allow_literals = sorted(
-            (r.literal for r in allow if r.literal and LITERAL_GAP not in r.literal), key=len, reverse=True
+            (
+                spelling
+                for r in allow
+                if r.literal and LITERAL_GAP not in r.literal
+                for spelling in r.literal.split(LITERAL_ALT)
+            ),
+            key=len,
+            reverse=True,
         )
 
     @staticmethod

@@ -94,7 +94,7 @@ def _plain(text: str) -> str:
 # in lower case ("sue", "jay", "don a coat"): never read as a first name without a capital.
 _LOWERCASE_WORDS = set(
     """
-don ger ita una jan sue jay kay dora rosa rita dana joan ruth jill ada ian jo jon tim tom sam dan jim kim roy
+donna nina don ger ita una jan sue jay kay dora rosa rita dana joan ruth jill ada ian jo jon tim tom sam dan jim kim roy
 ann anne eva lynn carol jerry jenny sally kelly marion graham bobby penny toni dominic
 """.split()
 )

@@ -11,6 +11,15 @@ pytestmark = pytest.mark.django_db
     "prompt",
     [
         "Scunthorpe town centre on a rainy day",
+        # Blind set 19: art titles, tarot, colours, Swedish "slut" (the end), a town called Obama.
+        "Bernini's The Rape of Proserpina, marble sculpture in soft museum light",
+        "the Hanged Man tarot card in a gilded art deco style",
+        "a living room in nude and beige tones, soft morning light",
+        "till slut kom våren, akvarell av en björkskog",
+        "the old harbour at the port of Obama in Fukui, woodblock print",
+        "a cute bad bunny stealing carrots, picture book style",
+        "een Hollandse molen bij zonsondergang",
+        "una donna anziana che legge in giardino, acquerello",
         "a cocktail with a cherry on top",
         "a killer whale jumping out of the water",
         "a naked mole rat eating a carrot",
