@@ -31,8 +31,14 @@ from django.utils import timezone
 
 from moderation.lib import classifier
 from moderation.lib import images as image_checks
-from moderation.lib.matching import NameMatcher, TermMatcher, compile_rule, parse_groups
-from moderation.lib.names import find_person_name, ordinary_words
+from moderation.lib.matching import (
+    NameMatcher,
+    TermMatcher,
+    compile_rule,
+    mask_animal_names,
+    parse_groups,
+)
+from moderation.lib.names import ANIMALS, find_person_name, ordinary_words
 from moderation.lib.normalize import is_other_script, normalize, squeeze, tokenize
 
 log = logging.getLogger(__name__)
@@ -314,9 +320,8 @@ def check_prompt(text: str) -> Verdict:
                     },
                 },
             )
-    hit = lists.names.find(lists.name_allow.masked_tokens(tokens)) or lists.names.find_literal(
-        text or ""
-    )
+    name_tokens = mask_animal_names(lists.name_allow.masked_tokens(tokens), ANIMALS)
+    hit = lists.names.find(name_tokens) or lists.names.find_literal(text or "")
     if hit:
         return Verdict(
             False,

@@ -508,6 +508,21 @@ class NameMatcher:
         return None
 
 
+def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -> list[Token | None]:
+    """The tokens with the name after "<animal> … named/called" blanked out, for the name
+    matchers: "a basset hound named Beyoncé" is a dog. Up to three words may stand between
+    the animal and "named"; the name is at most the three words after it."""
+    out = list(tokens)
+    for i, t in enumerate(tokens):
+        if t is None or t.text not in ("named", "called"):
+            continue
+        before = [b for b in tokens[max(0, i - 4) : i] if b is not None]
+        if any(token_keys(b) & animals for b in before):
+            for j in range(i + 1, min(i + 4, len(out))):
+                out[j] = None
+    return out
+
+
 _DETERMINERS = frozenset(
     "a an the this that these those my your his her our their its some any every each one no".split()
 )

@@ -79,6 +79,23 @@ _VIETNAMESE = re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽ�
 # "a fictional mayor named Harold Peabody": a name the prompt says it made up.
 _INVENTED = re.compile(r"\b(?:fictional|fictitious|imaginary|made[- ]up|invented|original character)\b", re.I)
 _NAMED = re.compile(r"\b(?:named|called)\s*$", re.I)
+# "a basset hound named Beyoncé": a pet named after someone is a pet. Animals only (a
+# "woman named Taylor Swift" is Taylor Swift); up to three words between the animal
+# and "named" ("a grumpy old tabby cat called ...", "a dog, a spaniel, named ...").
+ANIMALS = frozenset(
+    """
+dog dogs puppy puppies pup hound hounds terrier poodle retriever labrador bulldog beagle corgi
+dachshund chihuahua pug husky spaniel collie shepherd greyhound whippet dalmatian rottweiler
+cat cats kitten kittens kitty tabby moggy horse horses pony foal mare stallion donkey mule
+parrot budgie budgerigar cockatoo canary hamster gerbil rabbit bunny goldfish fish turtle
+tortoise lizard gecko iguana snake python goat pig piglet cow calf bull sheep lamb chicken
+hen rooster duck goose llama alpaca ferret mouse rat hedgehog owl frog toad crab lobster
+octopus dolphin whale penguin bear cub tiger lion elephant giraffe monkey sloth raccoon fox
+""".split()
+)
+_ANIMAL_NAMED = re.compile(
+    r"\b(?:" + "|".join(sorted(ANIMALS)) + r")s?\b[\w ,'-]{0,40}?\b(?:named|called)\s*$", re.I
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
 
@@ -256,6 +273,8 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue
         if not _capitalised(first) and (surname[:-1] in ordinary or surname[:-2] in ordinary):
             continue  # lower case: not even a plural of an ordinary word ("mary cocktails")
+        if len(span) == 3 and fold(span[1]).endswith("ing") and fold(span[1]) not in given:
+            continue  # a title: "Judith Slaying Holofernes", "Venus Rising Seaward"
         full = " ".join(fold(_POSSESSIVE_END.sub("", w)) for w in span)
         if _is_allowed(full, surname, allowed):
             continue
@@ -264,7 +283,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue
         if vietnamese and _VIETNAMESE_PLACE_CONTEXT.search(before):
             continue
-        if _NAMED.search(before) and _INVENTED.search(before):
+        if _NAMED.search(before) and (_INVENTED.search(before) or _ANIMAL_NAMED.search(before)):
             continue
         return " ".join(span)
     return None

@@ -1,23 +1,39 @@
 from django.db import migrations
 
+# People who died fifty years ago or more: history now, as Napoleon and Lincoln are
+# (moderation/data/fictional_and_artists.txt). Nazi and fascist leaders stay listed.
+HISTORICAL = [
+    "Mahatma Gandhi", "Winston Churchill", "John F. Kennedy", "Martin Luther King Jr.",
+    "Malcolm X", "Charles de Gaulle", "Joseph Stalin", "Vladimir Lenin", "Che Guevara",
+    "Mao Zedong", "Jawaharlal Nehru", "Gamal Abdel Nasser", "Francisco Franco", "Babe Ruth",
+    "Edith Piaf", "Bruce Lee", "Marilyn Monroe", "James Dean", "Joseph Smith Jr",
+]  # fmt: skip
+
 
 def add(apps, schema_editor):
-    """Session 7's terms and groups, and the prefix "slut*" narrowed to its English forms.
+    """Session 7's terms, the prefix "slut*" narrowed, and long-dead people off the list.
 
     New terms arrive through the usual seed. "slut*" also matched Swedish "slut"
     (the end) and "slutet"; the term files now list "slut", "sluts", "slutty", …
-    instead, so the prefix is switched off here (kept, so a moderator can see it).
+    instead, so the prefix is switched off here. The people are switched off, not
+    deleted, so a moderator can see them and switch one back on.
     """
     from moderation.seed import seed_lists
 
     Term = apps.get_model("moderation", "Term")
-    seed_lists(Term, apps.get_model("moderation", "PublicFigure"))
+    PublicFigure = apps.get_model("moderation", "PublicFigure")
+    seed_lists(Term, PublicFigure)
     Term.objects.filter(category="sexual", phrase="slut*").update(active=False)
+    PublicFigure.objects.filter(name__in=HISTORICAL).update(active=False)
 
 
 def undo(apps, schema_editor):
-    Term = apps.get_model("moderation", "Term")
-    Term.objects.filter(category="sexual", phrase="slut*").update(active=True)
+    apps.get_model("moderation", "Term").objects.filter(category="sexual", phrase="slut*").update(
+        active=True
+    )
+    apps.get_model("moderation", "PublicFigure").objects.filter(name__in=HISTORICAL).update(
+        active=True
+    )
 
 
 class Migration(migrations.Migration):

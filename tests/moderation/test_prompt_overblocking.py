@@ -20,6 +20,13 @@ pytestmark = pytest.mark.django_db
         "a cute bad bunny stealing carrots, picture book style",
         "een Hollandse molen bij zonsondergang",
         "una donna anziana che legge in giardino, acquerello",
+        # Blind set 20: bridge, squid, French "en retard", a Diwali swastika, a painting title.
+        "four hands of bridge on green felt, hearts are the trump suit",
+        "lulas grelhadas com limão numa esplanada em Lisboa",
+        "un quai de gare avec des trains en retard, photo de rue",
+        "a swastika drawn in kumkum on a Hindu doorstep, marigolds and diyas",
+        "Caravaggio's Judith Beheading Holofernes in the Palazzo Barberini, museum photo",
+        "Don Quijote y Sancho Panza en La Mancha, grabado",
         "a cocktail with a cherry on top",
         "a killer whale jumping out of the water",
         "a naked mole rat eating a carrot",

@@ -181,3 +181,56 @@ def test_a_name_behind_an_asterisk_or_leetspeak_is_read(prompt, name):
 def test_a_name_the_prompt_says_it_made_up_is_not_a_person():
     assert check_prompt("a fictional mayor named Harold Peabody cutting a ribbon at a new library").allowed
     assert not check_prompt("a mayor named Harold Peabody cutting a ribbon").allowed  # no word that it is made up
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Mahatma Gandhi spinning khadi on a charkha, soft watercolor",
+        "Gandhi on the Salt March, charcoal sketch",
+        "Winston Churchill painting at his easel in Chartwell",
+        "Marilyn Monroe in a white dress, pop art",
+        "Che Guevara on a vintage poster",
+    ],
+)
+def test_people_who_died_fifty_years_ago_or_more_are_history(prompt):
+    assert check_prompt(prompt).allowed, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("Adolf Hitler giving a speech", "Adolf Hitler"),  # Nazi leaders stay on the list
+        ("Indira Gandhi at a rally", "Indira Gandhi"),  # died 1984: not yet fifty years
+        ("Rahul Gandhi on a train", "Rahul Gandhi"),
+    ],
+)
+def test_recent_and_nazi_figures_stay_refused(prompt, name):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.details["name"] == name, prompt
+
+
+def test_the_migration_switches_long_dead_people_off_in_an_existing_database():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("moderation.migrations.0006_session7_terms")
+    PublicFigure.objects.create(name="Winston Churchill", aliases="Churchill", country="GB")
+    migration.add(apps, None)
+    assert not PublicFigure.objects.get(name="Winston Churchill").active
+    assert PublicFigure.objects.get(name="Adolf Hitler").active
+
+
+@pytest.mark.parametrize(
+    "prompt,allowed",
+    [
+        ("a grumpy basset hound named Beyoncé wearing a tiny crown", True),
+        ("my cat, a fat orange tabby called Taylor Swift, asleep on a rug", True),
+        ("a goldfish named John Smithers in a bowl", True),
+        ("a woman named Beyoncé singing on stage", False),  # a person named so is the person
+        ("Beyoncé walking her dog", False),
+    ],
+)
+def test_a_pet_named_after_someone_is_a_pet(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed, prompt
