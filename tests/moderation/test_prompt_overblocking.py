@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
         "a swastika drawn in kumkum on a Hindu doorstep, marigolds and diyas",
         "Caravaggio's Judith Beheading Holofernes in the Palazzo Barberini, museum photo",
         "Don Quijote y Sancho Panza en La Mancha, grabado",
+        "a barber's step by step guide to a skin fade, clean diagram",
         "a cocktail with a cherry on top",
         "a killer whale jumping out of the water",
         "a naked mole rat eating a carrot",
