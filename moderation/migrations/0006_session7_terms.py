@@ -11,18 +11,19 @@ HISTORICAL = [
 
 
 def add(apps, schema_editor):
-    """Session 7's terms, the prefix "slut*" narrowed, and long-dead people off the list.
+    """Session 7's terms and aliases, the prefix "slut*" narrowed, and long-dead people off the list.
 
     New terms arrive through the usual seed. "slut*" also matched Swedish "slut"
     (the end) and "slutet"; the term files now list "slut", "sluts", "slutty", …
     instead, so the prefix is switched off here. The people are switched off, not
     deleted, so a moderator can see them and switch one back on.
     """
-    from moderation.seed import seed_lists
+    from moderation.seed import add_missing_aliases, seed_lists
 
     Term = apps.get_model("moderation", "Term")
     PublicFigure = apps.get_model("moderation", "PublicFigure")
     seed_lists(Term, PublicFigure)
+    add_missing_aliases(PublicFigure, only_other_scripts=True)  # IU as 아이유
     Term.objects.filter(category="sexual", phrase="slut*").update(active=False)
     PublicFigure.objects.filter(name__in=HISTORICAL).update(active=False)
 
