@@ -508,18 +508,30 @@ class NameMatcher:
         return None
 
 
+_NAMED_WORDS = frozenset("named called llamado llamada nommé nomme nommée appele appelee namens chamado chamada chiamato chiamata".split())
+_POSSESSIVES = frozenset(
+    "my our your his her their mi mis tu su nuestro nuestra mon ma notre mein meine meinen unser unsere il la meu minha nosso nossa".split()
+)
+
+
 def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -> list[Token | None]:
-    """The tokens with the name after "<animal> … named/called" blanked out, for the name
-    matchers: "a basset hound named Beyoncé" is a dog. Up to three words may stand between
-    the animal and "named"; the name is at most the three words after it."""
+    """The tokens with a pet's name blanked out, for the name matchers: "a basset hound
+    named Beyoncé" and "my dog Beyoncé" are dogs. The name is at most the three words
+    after "named"/"called" (with up to three words between the animal and it), or the
+    two words right after "my <animal>" ("mi perro Messi")."""
     out = list(tokens)
     for i, t in enumerate(tokens):
-        if t is None or t.text not in ("named", "called"):
+        if t is None:
             continue
-        before = [b for b in tokens[max(0, i - 4) : i] if b is not None]
-        if any(token_keys(b) & animals for b in before):
-            for j in range(i + 1, min(i + 4, len(out))):
-                out[j] = None
+        if t.text in _NAMED_WORDS:
+            before = [b for b in tokens[max(0, i - 4) : i] if b is not None]
+            if any(token_keys(b) & animals for b in before):
+                for j in range(i + 1, min(i + 4, len(out))):
+                    out[j] = None
+        elif i and tokens[i - 1] is not None and tokens[i - 1].text in _POSSESSIVES:
+            if token_keys(t) & animals:
+                for j in range(i + 1, min(i + 3, len(out))):
+                    out[j] = None
     return out
 
 

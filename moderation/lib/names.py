@@ -91,10 +91,19 @@ parrot budgie budgerigar cockatoo canary hamster gerbil rabbit bunny goldfish fi
 tortoise lizard gecko iguana snake python goat pig piglet cow calf bull sheep lamb chicken
 hen rooster duck goose llama alpaca ferret mouse rat hedgehog owl frog toad crab lobster
 octopus dolphin whale penguin bear cub tiger lion elephant giraffe monkey sloth raccoon fox
+perro perrito perra gato gatito gata chien chienne chiot chat chaton hund hündin hundin katze
+kater cane cagnolino gatto gattino cachorro cachorrinho cao gatinho hond kat poes pies kot
 """.split()
 )
 _ANIMAL_NAMED = re.compile(
-    r"\b(?:" + "|".join(sorted(ANIMALS)) + r")s?\b[\w ,'-]{0,40}?\b(?:named|called)\s*$", re.I
+    r"\b(?:" + "|".join(sorted(ANIMALS)) + r")s?\b[\w ,'-]{0,40}?\b(?:named|called|llamad[oa]|"
+    r"nomm[ée]e?|appel[ée]e?|namens|chamad[oa]|chiamat[oa])\s*$",
+    re.I,
+)
+_MY_ANIMAL = re.compile(
+    r"\b(?:my|our|your|his|her|their|mi|mis|tu|su|mon|ma|notre|mein|meine|meinen|unser|unsere|"
+    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:" + "|".join(sorted(ANIMALS)) + r")\s*,?\s*$",
+    re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
@@ -285,5 +294,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue
         if _NAMED.search(before) and (_INVENTED.search(before) or _ANIMAL_NAMED.search(before)):
             continue
+        if _MY_ANIMAL.search(before) or _ANIMAL_NAMED.search(before):
+            continue  # "my dog John Smithers", "un chien nommé Jean Dupont"
         return " ".join(span)
     return None

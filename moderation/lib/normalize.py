@@ -191,10 +191,14 @@ _CYRILLIC_LATIN = str.maketrans(
         "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts",
         "ч": "ch", "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "yu",
         "я": "ya", "і": "i", "ї": "yi", "є": "ye", "ґ": "g", "ў": "u", "ј": "j",
+        # Serbian and Macedonian (Ђоковић → djokovic), Kazakh and other Turkic letters.
+        "ђ": "dj", "ћ": "c", "љ": "lj", "њ": "nj", "џ": "dz", "ѓ": "g", "ќ": "k",
+        "ә": "a", "ғ": "g", "қ": "k", "ң": "n", "ө": "o", "ұ": "u", "ү": "u",
     }
 )  # fmt: skip
 _CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
-_CLOSE_LOOKALIKES = set("аеёкмнорстухѕіјһӏв")
+# (Not н and в, which only look like h and b in capitals and print: "Новак", "крв" are words.)
+_CLOSE_LOOKALIKES = set("аеёкморстухѕіјһӏ")
 
 # Greek the same way (γυμνή → gymni, Μητσοτάκης → mitsotakis), letter by letter;
 # a Greek letter inside a Latin word ("nαked") stays a look-alike. Accented and

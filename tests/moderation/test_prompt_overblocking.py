@@ -29,6 +29,8 @@ pytestmark = pytest.mark.django_db
         "Don Quijote y Sancho Panza en La Mancha, grabado",
         "a barber's step by step guide to a skin fade, clean diagram",
         "Thánh Gióng cưỡi ngựa sắt, tranh Đông Hồ",
+        "I could murder a curry right now, cartoon guy with a fork",
+        "a suicide palm flowering in Madagascar",
         "a fake fur coat beside a passport on a hotel bed, travel flat lay",
         "un diplomático falso en una película de espías, cartel retro",
         "a cocktail with a cherry on top",

@@ -228,9 +228,19 @@ def test_the_migration_switches_long_dead_people_off_in_an_existing_database():
         ("a grumpy basset hound named Beyoncé wearing a tiny crown", True),
         ("my cat, a fat orange tabby called Taylor Swift, asleep on a rug", True),
         ("a goldfish named John Smithers in a bowl", True),
+        ("my dog Beyoncé in a tiny party hat", True),
+        ("mi perro Messi jugando con una pelota", True),
+        ("my hamster Elon stuffing seeds into his cheeks", True),
+        ("my dog John Smithers asleep on the sofa", True),
+        ("my friend Beyoncé at a party", False),
         ("a woman named Beyoncé singing on stage", False),  # a person named so is the person
         ("Beyoncé walking her dog", False),
     ],
 )
 def test_a_pet_named_after_someone_is_a_pet(prompt, allowed):
     assert check_prompt(prompt).allowed is allowed, prompt
+
+
+def test_serbian_cyrillic_names_are_read():
+    verdict = check_prompt("Новак Ђоковић игра тенис")  # н and в are letters here, not h and b
+    assert verdict.category == "public_figure" and verdict.details["name"] == "Novak Djokovic"
