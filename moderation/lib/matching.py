@@ -503,6 +503,8 @@ class NameMatcher:
     def _fuzzy(self, text: str) -> NameHit | None:
         for key in (text, *_deletions(text)):
             for alias in self._deletes.get(key, ()):
+                if len(alias) == len(text) and alias.count(" ") != text.count(" "):
+                    continue  # a space for a letter: "black ink" is not Blackpink
                 if _within_one_edit(text, alias):
                     return NameHit(self._exact[alias], alias, True)
         return None

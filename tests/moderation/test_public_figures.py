@@ -244,3 +244,8 @@ def test_a_pet_named_after_someone_is_a_pet(prompt, allowed):
 def test_serbian_cyrillic_names_are_read():
     verdict = check_prompt("Новак Ђоковић игра тенис")  # н and в are letters here, not h and b
     assert verdict.category == "public_figure" and verdict.details["name"] == "Novak Djokovic"
+
+
+def test_a_space_is_not_a_misspelt_letter_of_a_name():
+    assert check_prompt("fine line tattoo of a lighthouse, black ink").allowed  # not Blackpink
+    assert not check_prompt("Tayler Swift on stage").allowed  # a letter for a letter still is
