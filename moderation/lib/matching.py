@@ -520,7 +520,7 @@ def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -
     """The tokens with a pet's name blanked out, for the name matchers: "a basset hound
     named Beyoncé" and "my dog Beyoncé" are dogs. The name is at most the three words
     after "named"/"called" (with up to three words between the animal and it), or the
-    two words right after "my <animal>" ("mi perro Messi")."""
+    two words right after "my <animal>" ("mi perro Messi", "my grey cat Elon")."""
     out = list(tokens)
     for i, t in enumerate(tokens):
         if t is None:
@@ -530,8 +530,8 @@ def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -
             if any(token_keys(b) & animals for b in before):
                 for j in range(i + 1, min(i + 4, len(out))):
                     out[j] = None
-        elif i and tokens[i - 1] is not None and tokens[i - 1].text in _POSSESSIVES:
-            if token_keys(t) & animals:
+        elif any(b is not None and b.text in _POSSESSIVES for b in tokens[max(0, i - 3) : i]):
+            if token_keys(t) & animals:  # "my dog Rex", "my grey cat Elon"
                 for j in range(i + 1, min(i + 3, len(out))):
                     out[j] = None
     return out

@@ -102,7 +102,7 @@ _ANIMAL_NAMED = re.compile(
 )
 _MY_ANIMAL = re.compile(
     r"\b(?:my|our|your|his|her|their|mi|mis|tu|su|mon|ma|notre|mein|meine|meinen|unser|unsere|"
-    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:" + "|".join(sorted(ANIMALS)) + r")\s*,?\s*$",
+    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:[\w-]+\s+){0,2}(?:" + "|".join(sorted(ANIMALS)) + r")\s*,?\s*$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")

@@ -233,6 +233,7 @@ def test_the_migration_switches_long_dead_people_off_in_an_existing_database():
         ("my hamster Elon stuffing seeds into his cheeks", True),
         ("my dog John Smithers asleep on the sofa", True),
         ("my friend Beyoncé at a party", False),
+        ("my grey cat Elon sleeping in a box", True),
         ("a woman named Beyoncé singing on stage", False),  # a person named so is the person
         ("Beyoncé walking her dog", False),
     ],
