@@ -197,6 +197,9 @@ _CYRILLIC_LATIN = str.maketrans(
     }
 )  # fmt: skip
 _CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
+# Digits inside a Cyrillic word are its leetspeak ("х0хлы"): read as the letters they stand for.
+_CYRILLIC_LEET_WORD = re.compile(r"(?<![A-Za-z0-9])(?=[0-9]*[\u0400-\u04ff])[\u0400-\u04ff0-9]*[0-9][\u0400-\u04ff0-9]*(?![A-Za-z0-9])")
+_CYRILLIC_LEET = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б"})
 # (Not н and в, which only look like h and b in capitals and print: "Новак", "крв" are words.)
 _CLOSE_LOOKALIKES = set("аеёкморстухѕіјһӏ")
 
@@ -235,11 +238,19 @@ _transliterate_cyrillic = _transliterator(_CYRILLIC_LATIN, _CLOSE_LOOKALIKES, dr
 _transliterate_greek = _transliterator(_GREEK_LATIN, _GREEK_CLOSE_LOOKALIKES, drop_accents=True)
 
 
+def _cyrillic_leet(match: re.Match) -> str:
+    word = match.group(0)
+    if sum(1 for ch in word if not ch.isdigit()) < 2:
+        return word  # "5к", "10м": a number and its unit
+    return word.translate(_CYRILLIC_LEET)
+
+
 def fold(text: str) -> str:
     """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
-    text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text.lower())
+    text = _CYRILLIC_LEET_WORD.sub(_cyrillic_leet, text.lower())
+    text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text)
     text = _GREEK_WORD.sub(_transliterate_greek, text)
     text = text.translate(_CONFUSABLE_TABLE)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").

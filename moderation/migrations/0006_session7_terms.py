@@ -26,15 +26,22 @@ def add(apps, schema_editor):
     add_missing_aliases(PublicFigure, only_other_scripts=True)  # IU as 아이유
     Term.objects.filter(category="sexual", phrase="slut*").update(active=False)
     PublicFigure.objects.filter(name__in=HISTORICAL).update(active=False)
+    # "Adele" is now "Adele Adkins" with "Adele [singer concert …]": a common first name
+    # counts as the singer only beside one of those words ("a little girl named Adele").
+    PublicFigure.objects.filter(name="Adele", aliases="Adele Adkins").update(active=False)
+    for figure in PublicFigure.objects.filter(name="Joe Biden"):
+        if "sleepy joe" not in figure.aliases.lower():
+            figure.aliases = "; ".join(a for a in (figure.aliases, "Sleepy Joe") if a)
+            figure.save(update_fields=["aliases"])
 
 
 def undo(apps, schema_editor):
     apps.get_model("moderation", "Term").objects.filter(category="sexual", phrase="slut*").update(
         active=True
     )
-    apps.get_model("moderation", "PublicFigure").objects.filter(name__in=HISTORICAL).update(
-        active=True
-    )
+    apps.get_model("moderation", "PublicFigure").objects.filter(
+        name__in=[*HISTORICAL, "Adele"]
+    ).update(active=True)
 
 
 class Migration(migrations.Migration):

@@ -234,6 +234,7 @@ def test_the_migration_switches_long_dead_people_off_in_an_existing_database():
         ("my dog John Smithers asleep on the sofa", True),
         ("my friend Beyoncé at a party", False),
         ("my grey cat Elon sleeping in a box", True),
+        ("unser Dackel Merkel mit Sonnenbrille am Strand", True),
         ("a woman named Beyoncé singing on stage", False),  # a person named so is the person
         ("Beyoncé walking her dog", False),
     ],
@@ -250,3 +251,16 @@ def test_serbian_cyrillic_names_are_read():
 def test_a_space_is_not_a_misspelt_letter_of_a_name():
     assert check_prompt("fine line tattoo of a lighthouse, black ink").allowed  # not Blackpink
     assert not check_prompt("Tayler Swift on stage").allowed  # a letter for a letter still is
+
+
+@pytest.mark.parametrize(
+    "prompt,allowed",
+    [
+        ("a little girl named Adele blowing out her birthday candles", True),
+        ("Adele singing Hello on stage", False),  # the first name beside a word of hers
+        ("Adele Adkins at the Grammys", False),
+        ("Sleepy Joe at the podium", False),
+    ],
+)
+def test_a_first_name_alone_is_the_singer_only_beside_her_context(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed, prompt
