@@ -51,7 +51,9 @@ def literal_in(literal: str, letters: str) -> bool:
     pos = 0
     for part in literal.split(LITERAL_GAP):
         # The spelling that ends first leaves the most room for the parts after it.
-        ends = [f + len(alt) for alt in part.split(LITERAL_ALT) if (f := letters.find(alt, pos)) >= 0]
+        ends = [
+            f + len(alt) for alt in part.split(LITERAL_ALT) if (f := letters.find(alt, pos)) >= 0
+        ]
         if not ends:
             return False
         pos = min(ends)
@@ -410,6 +412,11 @@ class NameMatcher:
                 for key in {words[0], *_deletions(words[0])}:
                     self._first_words[key].append(words)
 
+    @property
+    def aliases(self) -> dict[str, str]:
+        """Alias → canonical name (the exact ones)."""
+        return self._exact
+
     def find(self, tokens: Sequence[Token | None]) -> NameHit | None:
         n_tok = len(tokens)
         fuzzy_hit: NameHit | None = None
@@ -510,13 +517,17 @@ class NameMatcher:
         return None
 
 
-_NAMED_WORDS = frozenset("named called llamado llamada nommé nomme nommée appele appelee namens chamado chamada chiamato chiamata".split())
+_NAMED_WORDS = frozenset(
+    "named called llamado llamada nommé nomme nommée appele appelee namens chamado chamada chiamato chiamata".split()
+)
 _POSSESSIVES = frozenset(
     "my our your his her their mi mis tu su nuestro nuestra mon ma notre mein meine meinen unser unsere il la meu minha nosso nossa".split()
 )
 
 
-def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -> list[Token | None]:
+def mask_animal_names(
+    tokens: Sequence[Token | None], animals: frozenset[str]
+) -> list[Token | None]:
     """The tokens with a pet's name blanked out, for the name matchers: "a basset hound
     named Beyoncé" and "my dog Beyoncé" are dogs. The name is at most the three words
     after "named"/"called" (with up to three words between the animal and it), or the
@@ -534,6 +545,41 @@ def mask_animal_names(tokens: Sequence[Token | None], animals: frozenset[str]) -
             if token_keys(t) & animals:  # "my dog Rex", "my grey cat Elon"
                 for j in range(i + 1, min(i + 3, len(out))):
                     out[j] = None
+    return out
+
+
+# People a prompt may name by a first name of their own ("my nephew Elon", "a boy named Jordan").
+_PEOPLE_WORDS = frozenset(
+    """
+boy boys girl girls son daughter nephew niece brother sister cousin friend kid kids baby grandson
+granddaughter grandma grandpa grandmother grandfather uncle aunt auntie husband wife boyfriend
+girlfriend classmate student teacher neighbour neighbor coworker colleague child toddler twin
+""".split()
+)
+
+
+def mask_first_names(
+    tokens: Sequence[Token | None], first_names: frozenset[str], full_names: dict[str, str]
+) -> list[Token | None]:
+    """The tokens with a relative's or child's first name blanked out: "my nephew Elon", "a boy
+    named Jordan dunking" are not Musk or Michael Jordan. Only a word that is a given name
+    somewhere, and not the first word of a full name on the list ("my friend Elon Musk")."""
+    out = list(tokens)
+    n = len(tokens)
+    for i, t in enumerate(tokens):
+        if t is None or i + 1 >= n or tokens[i + 1] is None:
+            continue
+        before = [b.text for b in tokens[max(0, i - 3) : i] if b is not None]
+        after_named = t.text in _NAMED_WORDS and any(b in _PEOPLE_WORDS for b in before)
+        after_kin = t.text in _PEOPLE_WORDS and any(b in _POSSESSIVES for b in before[-2:])
+        if not (after_named or after_kin):
+            continue
+        name = tokens[i + 1]
+        following = tokens[i + 2] if i + 2 < n else None
+        if following is not None and f"{name.text} {following.text}" in full_names:
+            continue
+        if name.text in first_names:
+            out[i + 1] = None
     return out
 
 

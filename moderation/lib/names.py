@@ -77,7 +77,9 @@ _VIETNAMESE_PLACE_CONTEXT = re.compile(
 # Letters only Vietnamese writes (with its horn, hook and dot-below vowels, and đ).
 _VIETNAMESE = re.compile("[ơưđạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]", re.I)
 # "a fictional mayor named Harold Peabody": a name the prompt says it made up.
-_INVENTED = re.compile(r"\b(?:fictional|fictitious|imaginary|made[- ]up|invented|original character)\b", re.I)
+_INVENTED = re.compile(
+    r"\b(?:fictional|fictitious|imaginary|made[- ]up|invented|original character)\b", re.I
+)
 _NAMED = re.compile(r"\b(?:named|called)\s*$", re.I)
 # "a basset hound named Beyoncé": a pet named after someone is a pet. Animals only (a
 # "woman named Taylor Swift" is Taylor Swift); up to three words between the animal
@@ -103,7 +105,9 @@ _ANIMAL_NAMED = re.compile(
 )
 _MY_ANIMAL = re.compile(
     r"\b(?:my|our|your|his|her|their|mi|mis|tu|su|mon|ma|notre|mein|meine|meinen|unser|unsere|"
-    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:[\w-]+\s+){0,2}(?:" + "|".join(sorted(ANIMALS)) + r")\s*,?\s*$",
+    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:[\w-]+\s+){0,2}(?:"
+    + "|".join(sorted(ANIMALS))
+    + r")\s*,?\s*$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
@@ -152,6 +156,13 @@ def _name_table() -> dict[str, tuple[int, int]]:
             anywhere, english = table.get(key, (0, 0))
             table[key] = (max(anywhere, max(freqs)), max(english, max(freqs[:3])))
     return table
+
+
+@lru_cache(maxsize=1)
+def first_names_anywhere() -> frozenset[str]:
+    """Every given name the dictionary lists as given somewhere (frequency class ≥ 2):
+    "Elon", "Jordan", "Adele" are children's names too ("my nephew Elon")."""
+    return frozenset(n for n, (anywhere, _english) in _name_table().items() if anywhere >= 2)
 
 
 @lru_cache(maxsize=1)

@@ -137,7 +137,19 @@ _INVISIBLE = re.compile(
 )
 
 # Leetspeak digits and symbols; "1" and "|" read as either i or l, so both readings are tried.
-_LEET = {"0": "o", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g", "@": "a", "$": "s", "!": "i", "+": "t"}
+_LEET = {
+    "0": "o",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "i",
+    "+": "t",
+}
 _LEET_I = str.maketrans({**_LEET, "1": "i", "|": "i"})
 _LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 
@@ -198,7 +210,9 @@ _CYRILLIC_LATIN = str.maketrans(
 )  # fmt: skip
 _CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
 # Digits inside a Cyrillic word are its leetspeak ("х0хлы"): read as the letters they stand for.
-_CYRILLIC_LEET_WORD = re.compile(r"(?<![A-Za-z0-9])(?=[0-9]*[\u0400-\u04ff])[\u0400-\u04ff0-9]*[0-9][\u0400-\u04ff0-9]*(?![A-Za-z0-9])")
+_CYRILLIC_LEET_WORD = re.compile(
+    r"(?<![A-Za-z0-9])(?=[0-9]*[\u0400-\u04ff])[\u0400-\u04ff0-9]*[0-9][\u0400-\u04ff0-9]*(?![A-Za-z0-9])"
+)
 _CYRILLIC_LEET = str.maketrans({"0": "о", "3": "з", "4": "ч", "6": "б"})
 # (Not н and в, which only look like h and b in capitals and print: "Новак", "крв" are words.)
 _CLOSE_LOOKALIKES = set("аеёкморстухѕіјһӏ")
@@ -226,7 +240,9 @@ def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents
     def transliterate(match: re.Match) -> str:
         word = match.group(0)
         if drop_accents:
-            word = "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
+            word = "".join(
+                ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
+            )
         if set(word) <= lookalikes:
             return word
         return word.translate(table)

@@ -25,6 +25,8 @@ def add(apps, schema_editor):
     seed_lists(Term, PublicFigure)
     add_missing_aliases(PublicFigure, only_other_scripts=True)  # IU as 아이유
     Term.objects.filter(category="sexual", phrase="slut*").update(active=False)
+    # "heist" is mostly films and board games: it refuses only with a second cue now.
+    Term.objects.filter(category="illegal", phrase__in=["heist", "heists"]).update(ambiguous=True)
     PublicFigure.objects.filter(name__in=HISTORICAL).update(active=False)
     # "Adele" is now "Adele Adkins" with "Adele [singer concert …]": a common first name
     # counts as the singer only beside one of those words ("a little girl named Adele").
@@ -36,9 +38,9 @@ def add(apps, schema_editor):
 
 
 def undo(apps, schema_editor):
-    apps.get_model("moderation", "Term").objects.filter(category="sexual", phrase="slut*").update(
-        active=True
-    )
+    Term = apps.get_model("moderation", "Term")
+    Term.objects.filter(category="sexual", phrase="slut*").update(active=True)
+    Term.objects.filter(category="illegal", phrase__in=["heist", "heists"]).update(ambiguous=False)
     apps.get_model("moderation", "PublicFigure").objects.filter(
         name__in=[*HISTORICAL, "Adele"]
     ).update(active=True)

@@ -264,3 +264,16 @@ def test_a_space_is_not_a_misspelt_letter_of_a_name():
 )
 def test_a_first_name_alone_is_the_singer_only_beside_her_context(prompt, allowed):
     assert check_prompt(prompt).allowed is allowed, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt,allowed",
+    [
+        ("birthday banner for my nephew Elon who loves monster trucks", True),
+        ("a boy named Jordan dunking on a backyard hoop", True),
+        ("my friend Elon Musk on a rocket", False),  # a full name on the list is the person
+        ("a woman named Beyoncé singing on stage", False),  # no child is named Beyoncé
+    ],
+)
+def test_a_relative_or_child_with_a_famous_first_name_is_not_the_star(prompt, allowed):
+    assert check_prompt(prompt).allowed is allowed, prompt
