@@ -40,7 +40,7 @@ houston phoenix georgia carolina virginia santa san saint st sierra london sydne
 india china asia africa america lincoln washington madison jackson orlando cleveland denver charlotte
 helena savannah regina adelaide alexandria hamilton kent troy sparta athena venus luna stella aurora
 nova celeste marina coral misty willow aspen cedar forest rowan ash oak birch hawk raven robin wren
-dove fawn bear buck moose fox lion leo bunny kitty angelica christmas easter noel holiday patience
+dove fawn bear buck moose fox lion leo bunny kitty angelica christmas easter noel holiday patience roman
 prudence charity constance harmony melody lyric cadence serenity destiny trinity genesis eden
 justice liberty unity memory tempest bliss blue red rusty dusty goldie silver copper pepper
 basil rosemary thyme clover poppy lotus orchid fern moss reed rush barley rye bean sugar candy

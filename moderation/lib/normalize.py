@@ -261,10 +261,19 @@ def _cyrillic_leet(match: re.Match) -> str:
     return word.translate(_CYRILLIC_LEET)
 
 
+# Greek capitals inside a Latin word look like Latin capitals ("Ηeil Ηitler"), and only as
+# capitals: lower-cased first, Η would be η, read as "n". Read before lower-casing.
+_GREEK_CAPITALS_IN_LATIN = re.compile(
+    "(?<=[A-Za-z])[ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ]|[ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ](?=[A-Za-z])"
+)
+_GREEK_CAPITALS = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
+
+
 def fold(text: str) -> str:
     """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
     text = unicodedata.normalize("NFKC", text)
     text = _INVISIBLE.sub("", text)
+    text = _GREEK_CAPITALS_IN_LATIN.sub(lambda m: m.group(0).translate(_GREEK_CAPITALS), text)
     text = _CYRILLIC_LEET_WORD.sub(_cyrillic_leet, text.lower())
     text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text)
     text = _GREEK_WORD.sub(_transliterate_greek, text)

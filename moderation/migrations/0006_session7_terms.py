@@ -10,6 +10,13 @@ HISTORICAL = [
 ]  # fmt: skip
 
 
+# Latin-script aliases the files gained this session, for figures that already exist.
+NEW_ALIASES = {
+    "Joe Biden": ["Sleepy Joe"],
+    "Pope Francis": ["Papa Francesco", "Papa Francisco", "Pape Francois", "Papst Franziskus"],
+}
+
+
 def add(apps, schema_editor):
     """Session 7's terms and aliases, the prefix "slut*" narrowed, and long-dead people off the list.
 
@@ -31,9 +38,11 @@ def add(apps, schema_editor):
     # "Adele" is now "Adele Adkins" with "Adele [singer concert …]": a common first name
     # counts as the singer only beside one of those words ("a little girl named Adele").
     PublicFigure.objects.filter(name="Adele", aliases="Adele Adkins").update(active=False)
-    for figure in PublicFigure.objects.filter(name="Joe Biden"):
-        if "sleepy joe" not in figure.aliases.lower():
-            figure.aliases = "; ".join(a for a in (figure.aliases, "Sleepy Joe") if a)
+    for figure in PublicFigure.objects.filter(name__in=NEW_ALIASES):
+        have = {a.strip().lower() for a in figure.aliases.split(";")}
+        new = [a for a in NEW_ALIASES[figure.name] if a.lower() not in have]
+        if new:
+            figure.aliases = "; ".join(a for a in (figure.aliases, *new) if a)
             figure.save(update_fields=["aliases"])
 
 
