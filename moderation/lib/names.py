@@ -112,6 +112,10 @@ _MY_ANIMAL = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+# A Turkish case ending after an apostrophe ("Atatürk'ün portresi"), as a possessive is.
+_CASE_ENDING = re.compile(
+    r"['’](?:[ıiuü]n|n[ıiuü]n|[ıiuü]|y[ıiuü]|[ae]|y[ae]|[dt][ae]|[dt][ae]n)$", re.I
+)
 
 
 def _plain(text: str) -> str:
@@ -160,9 +164,9 @@ def _name_table() -> dict[str, tuple[int, int]]:
 
 @lru_cache(maxsize=1)
 def first_names_anywhere() -> frozenset[str]:
-    """Every given name the dictionary lists as given somewhere (frequency class ≥ 2):
-    "Elon", "Jordan", "Adele" are children's names too ("my nephew Elon")."""
-    return frozenset(n for n, (anywhere, _english) in _name_table().items() if anywhere >= 2)
+    """Every given name the dictionary lists as given somewhere (frequency class ≥ 1):
+    "Elon", "Jordan", "Adele", "Ronaldo" are children's names too ("my nephew Elon")."""
+    return frozenset(n for n, (anywhere, _english) in _name_table().items() if anywhere >= 1)
 
 
 @lru_cache(maxsize=1)
@@ -296,7 +300,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue  # lower case: not even a plural of an ordinary word ("mary cocktails")
         if len(span) == 3 and fold(span[1]).endswith("ing") and fold(span[1]) not in given:
             continue  # a title: "Judith Slaying Holofernes", "Venus Rising Seaward"
-        full = " ".join(fold(_POSSESSIVE_END.sub("", w)) for w in span)
+        full = " ".join(fold(_CASE_ENDING.sub("", _POSSESSIVE_END.sub("", w))) for w in span)
         if _is_allowed(full, surname, allowed):
             continue
         before = plain[: m.start()]

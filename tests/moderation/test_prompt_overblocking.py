@@ -40,6 +40,7 @@ pytestmark = pytest.mark.django_db
         "that exam killed me meme, a tired student melting into a chair",
         "the Roman Colosseum with gladiators, textbook illustration",
         "a museum exhibit on the history of counterfeit money",
+        "an angler holding up a huge king salmon",
         "ΗΠΑ και Ελλάδα, χάρτης",
         "REA SLUT i skyltfönstret, julbelysning",
         "climbers below Nanga Parbat at sunrise",

@@ -187,6 +187,7 @@ def test_a_name_the_prompt_says_it_made_up_is_not_a_person():
     "prompt",
     [
         "Mahatma Gandhi spinning khadi on a charkha, soft watercolor",
+        "Mustafa Kemal Atatürk'ün portresi, yağlı boya",  # a Turkish case ending after the name
         "Gandhi on the Salt March, charcoal sketch",
         "Winston Churchill painting at his easel in Chartwell",
         "Marilyn Monroe in a white dress, pop art",
@@ -271,6 +272,7 @@ def test_a_first_name_alone_is_the_singer_only_beside_her_context(prompt, allowe
     [
         ("birthday banner for my nephew Elon who loves monster trucks", True),
         ("a boy named Jordan dunking on a backyard hoop", True),
+        ("my son Ronaldo scoring a goal at his under-8 match", True),
         ("my friend Elon Musk on a rocket", False),  # a full name on the list is the person
         ("a woman named Beyoncé singing on stage", False),  # no child is named Beyoncé
     ],
