@@ -558,6 +558,9 @@ girlfriend classmate student teacher neighbour neighbor coworker colleague child
 )
 
 
+_CHILD_WORDS = frozenset("son daughter nephew niece kid baby grandson granddaughter toddler twin".split())
+
+
 def mask_first_names(
     tokens: Sequence[Token | None], first_names: frozenset[str], full_names: dict[str, str]
 ) -> list[Token | None]:
@@ -578,8 +581,8 @@ def mask_first_names(
         following = tokens[i + 2] if i + 2 < n else None
         if following is not None and f"{name.text} {following.text}" in full_names:
             continue
-        if name.text in first_names:
-            out[i + 1] = None
+        if name.text in first_names or (after_kin and t.text in _CHILD_WORDS):
+            out[i + 1] = None  # children are named after stars: "my son Messi (he's 6)"
     return out
 
 

@@ -95,7 +95,7 @@ hen rooster duck goose llama alpaca ferret mouse rat hedgehog owl frog toad crab
 octopus dolphin whale penguin bear cub tiger lion elephant giraffe monkey sloth raccoon fox
 perro perrito perra gato gatito gata chien chienne chiot chat chaton hund hündin hundin katze
 kater cane cagnolino gatto gattino cachorro cachorrinho cao gatinho hond kat poes pies kot
-dackel mops pudel
+dackel mops pudel perrita perritos perritas gatita gatitos cachorra
 """.split()
 )
 _ANIMAL_NAMED = re.compile(

@@ -14,6 +14,8 @@ HISTORICAL = [
 NEW_ALIASES = {
     "Joe Biden": ["Sleepy Joe"],
     "Pope Francis": ["Papa Francesco", "Papa Francisco", "Pape Francois", "Papst Franziskus"],
+    "Shah Rukh Khan": ["Sharukh Khan"],
+    "Kim Jong Un": ["Little Rocket Man", "Rocket Man [korea korean pyongyang]"],
 }
 
 
