@@ -558,7 +558,9 @@ girlfriend classmate student teacher neighbour neighbor coworker colleague child
 )
 
 
-_CHILD_WORDS = frozenset("son daughter nephew niece kid baby grandson granddaughter toddler twin".split())
+_CHILD_WORDS = frozenset(
+    "son daughter nephew niece kid baby grandson granddaughter toddler twin".split()
+)
 
 
 def mask_first_names(
@@ -573,7 +575,11 @@ def mask_first_names(
         if t is None or i + 1 >= n or tokens[i + 1] is None:
             continue
         before = [b.text for b in tokens[max(0, i - 3) : i] if b is not None]
-        after_named = t.text in _NAMED_WORDS and any(b in _PEOPLE_WORDS for b in before)
+        # "a boy named Jordan", "my son, his name is Messi"
+        named = t.text in _NAMED_WORDS or (t.text == "is" and before[-1:] == ["name"])
+        if t.text == "is":
+            before = [b.text for b in tokens[max(0, i - 7) : i] if b is not None]
+        after_named = named and any(b in _PEOPLE_WORDS for b in before)
         after_kin = t.text in _PEOPLE_WORDS and any(b in _POSSESSIVES for b in before[-2:])
         if not (after_named or after_kin):
             continue
@@ -581,7 +587,10 @@ def mask_first_names(
         following = tokens[i + 2] if i + 2 < n else None
         if following is not None and f"{name.text} {following.text}" in full_names:
             continue
-        if name.text in first_names or (after_kin and t.text in _CHILD_WORDS):
+        child = (after_kin and t.text in _CHILD_WORDS) or (
+            after_named and any(b in _CHILD_WORDS for b in before)
+        )
+        if name.text in first_names or child:
             out[i + 1] = None  # children are named after stars: "my son Messi (he's 6)"
     return out
 

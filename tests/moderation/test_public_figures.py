@@ -274,6 +274,8 @@ def test_a_first_name_alone_is_the_singer_only_beside_her_context(prompt, allowe
         ("a boy named Jordan dunking on a backyard hoop", True),
         ("my son Ronaldo scoring a goal at his under-8 match", True),
         ("my son Messi (he's 6) blowing out candles", True),  # a child's name need not be in the dictionary
+        ("my 6-year-old son, his name is Messi, scoring a goal", True),
+        ("a man, his name is Messi, scoring a goal", False),
         ("mi perrita Shakira con un vestido de flamenca", True),
         ("my friend Elon Musk on a rocket", False),  # a full name on the list is the person
         ("a woman named Beyoncé singing on stage", False),  # no child is named Beyoncé
