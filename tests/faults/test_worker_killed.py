@@ -152,6 +152,11 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
         if len(kills) >= MAX_ATTEMPTS:
             assert generation.status == Generation.Status.FAILED, (generation.pk, kills)
             assert "refunded" in generation.failure_reason
+        elif generation.status == Generation.Status.FAILED:
+            # Fewer kills than attempts, yet failed: only when a slow worker on this starved
+            # machine lost its lease too, so that every attempt was used up — never early.
+            assert generation.attempts >= MAX_ATTEMPTS, (generation.pk, generation.attempts, kills)
+            assert "refunded" in generation.failure_reason
         else:
             assert generation.status == Generation.Status.SUCCEEDED, (
                 generation.pk,
@@ -165,9 +170,9 @@ def test_requests_survive_workers_killed_at_random_points(cluster):
         k for k in kills_by_pk.values() if len(k) >= MAX_ATTEMPTS and all(x["took_claim"] for x in k)
     ]
     assert must_fail, "no request lost all its attempts"
-    # Only requests killed that often failed (each of those above was checked to fail).
-    failed = [g.pk for g in generations if g.status == Generation.Status.FAILED]
-    assert all(len(kills_by_pk.get(pk, [])) >= MAX_ATTEMPTS for pk in failed), failed
+    # No request failed with attempts left (each one killed that often was checked to fail).
+    failed = [(g.pk, g.attempts) for g in generations if g.status == Generation.Status.FAILED]
+    assert all(attempts >= MAX_ATTEMPTS for _pk, attempts in failed), failed
     assert_ledger_clean(users)
     cluster.top_up()  # the full cluster for the next test
 
