@@ -308,7 +308,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             continue
         if vietnamese and _VIETNAMESE_PLACE_CONTEXT.search(before):
             continue
-        if _NAMED.search(before) and (_INVENTED.search(before) or _ANIMAL_NAMED.search(before)):
+        if _NAMED.search(before) and _INVENTED.search(before):
             continue
         if _MY_ANIMAL.search(before) or _ANIMAL_NAMED.search(before):
             continue  # "my dog John Smithers", "un chien nommé Jean Dupont"
