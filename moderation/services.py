@@ -39,7 +39,7 @@ from moderation.lib.matching import (
     mask_first_names,
     parse_groups,
 )
-from moderation.lib.names import ANIMALS, find_person_name, first_names_anywhere, ordinary_words
+from moderation.lib.names import find_person_name, first_names_anywhere, ordinary_words
 from moderation.lib.normalize import is_other_script, normalize, squeeze, tokenize
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,7 @@ def check_prompt(text: str) -> Verdict:
                     },
                 },
             )
-    name_tokens = mask_animal_names(lists.name_allow.masked_tokens(tokens), ANIMALS)
+    name_tokens = mask_animal_names(lists.name_allow.masked_tokens(tokens))
     name_tokens = mask_first_names(name_tokens, first_names_anywhere(), lists.names.aliases)
     hit = lists.names.find(name_tokens) or lists.names.find_literal(text or "")
     if hit:

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
+from moderation.lib.owned import ANIMALS, CHILD_WORDS, NAMED_WORDS, PEOPLE_WORDS, POSSESSIVES
 
 GAP = 3  # words a "..." may skip
 LITERAL_GAP = "\x00"  # joins the parts of a literal written with "..."
@@ -517,17 +518,7 @@ class NameMatcher:
         return None
 
 
-_NAMED_WORDS = frozenset(
-    "named called llamado llamada nommé nomme nommée appele appelee namens chamado chamada chiamato chiamata".split()
-)
-_POSSESSIVES = frozenset(
-    "my our your his her their mi mis tu su nuestro nuestra mon ma notre mein meine meinen unser unsere il la meu minha nosso nossa".split()
-)
-
-
-def mask_animal_names(
-    tokens: Sequence[Token | None], animals: frozenset[str]
-) -> list[Token | None]:
+def mask_animal_names(tokens: Sequence[Token | None]) -> list[Token | None]:
     """The tokens with a pet's name blanked out, for the name matchers: "a basset hound
     named Beyoncé" and "my dog Beyoncé" are dogs. The name is at most the three words
     after "named"/"called" (with up to three words between the animal and it), or the
@@ -536,31 +527,16 @@ def mask_animal_names(
     for i, t in enumerate(tokens):
         if t is None:
             continue
-        if t.text in _NAMED_WORDS:
+        if t.text in NAMED_WORDS:
             before = [b for b in tokens[max(0, i - 4) : i] if b is not None]
-            if any(token_keys(b) & animals for b in before):
+            if any(token_keys(b) & ANIMALS for b in before):
                 for j in range(i + 1, min(i + 4, len(out))):
                     out[j] = None
-        elif any(b is not None and b.text in _POSSESSIVES for b in tokens[max(0, i - 3) : i]):
-            if token_keys(t) & animals:  # "my dog Rex", "my grey cat Elon"
+        elif any(b is not None and b.text in POSSESSIVES for b in tokens[max(0, i - 3) : i]):
+            if token_keys(t) & ANIMALS:  # "my dog Rex", "my grey cat Elon"
                 for j in range(i + 1, min(i + 3, len(out))):
                     out[j] = None
     return out
-
-
-# People a prompt may name by a first name of their own ("my nephew Elon", "a boy named Jordan").
-_PEOPLE_WORDS = frozenset(
-    """
-boy boys girl girls son daughter nephew niece brother sister cousin friend kid kids baby grandson
-granddaughter grandma grandpa grandmother grandfather uncle aunt auntie husband wife boyfriend
-girlfriend classmate student teacher neighbour neighbor coworker colleague child toddler twin
-""".split()
-)
-
-
-_CHILD_WORDS = frozenset(
-    "son daughter nephew niece kid baby grandson granddaughter toddler twin".split()
-)
 
 
 def mask_first_names(
@@ -576,19 +552,19 @@ def mask_first_names(
             continue
         before = [b.text for b in tokens[max(0, i - 3) : i] if b is not None]
         # "a boy named Jordan", "my son, his name is Messi"
-        named = t.text in _NAMED_WORDS or (t.text == "is" and before[-1:] == ["name"])
+        named = t.text in NAMED_WORDS or (t.text == "is" and before[-1:] == ["name"])
         if t.text == "is":
             before = [b.text for b in tokens[max(0, i - 7) : i] if b is not None]
-        after_named = named and any(b in _PEOPLE_WORDS for b in before)
-        after_kin = t.text in _PEOPLE_WORDS and any(b in _POSSESSIVES for b in before[-2:])
+        after_named = named and any(b in PEOPLE_WORDS for b in before)
+        after_kin = t.text in PEOPLE_WORDS and any(b in POSSESSIVES for b in before[-2:])
         if not (after_named or after_kin):
             continue
         name = tokens[i + 1]
         following = tokens[i + 2] if i + 2 < n else None
         if following is not None and f"{name.text} {following.text}" in full_names:
             continue
-        child = (after_kin and t.text in _CHILD_WORDS) or (
-            after_named and any(b in _CHILD_WORDS for b in before)
+        child = (after_kin and t.text in CHILD_WORDS) or (
+            after_named and any(b in CHILD_WORDS for b in before)
         )
         if name.text in first_names or child:
             out[i + 1] = None  # children are named after stars: "my son Messi (he's 6)"

@@ -24,6 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from moderation.lib.normalize import fold
+from moderation.lib.owned import ANIMALS, NAMED_WORDS, POSSESSIVES
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
@@ -81,33 +82,21 @@ _INVENTED = re.compile(
     r"\b(?:fictional|fictitious|imaginary|made[- ]up|invented|original character)\b", re.I
 )
 _NAMED = re.compile(r"\b(?:named|called)\s*$", re.I)
+
+
+def _alternation(words: frozenset[str]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
 # "a basset hound named Beyoncé": a pet named after someone is a pet. Animals only (a
 # "woman named Taylor Swift" is Taylor Swift); up to three words between the animal
 # and "named" ("a grumpy old tabby cat called ...", "a dog, a spaniel, named ...").
-ANIMALS = frozenset(
-    """
-dog dogs puppy puppies pup hound hounds terrier poodle retriever labrador bulldog beagle corgi
-dachshund chihuahua pug husky spaniel collie shepherd greyhound whippet dalmatian rottweiler
-cat cats kitten kittens kitty tabby moggy horse horses pony foal mare stallion donkey mule
-parrot budgie budgerigar cockatoo canary hamster gerbil rabbit bunny goldfish fish turtle
-tortoise lizard gecko iguana snake python goat pig piglet cow calf bull sheep lamb chicken
-hen rooster duck goose llama alpaca ferret mouse rat hedgehog owl frog toad crab lobster
-octopus dolphin whale penguin bear cub tiger lion elephant giraffe monkey sloth raccoon fox
-perro perrito perra gato gatito gata chien chienne chiot chat chaton hund hündin hundin katze
-kater cane cagnolino gatto gattino cachorro cachorrinho cao gatinho hond kat poes pies kot
-dackel mops pudel perrita perritos perritas gatita gatitos cachorra
-""".split()
-)
 _ANIMAL_NAMED = re.compile(
-    r"\b(?:" + "|".join(sorted(ANIMALS)) + r")s?\b[\w ,'-]{0,40}?\b(?:named|called|llamad[oa]|"
-    r"nomm[ée]e?|appel[ée]e?|namens|chamad[oa]|chiamat[oa])\s*$",
+    rf"\b(?:{_alternation(ANIMALS)})s?\b[\w ,'-]{{0,40}}?\b(?:{_alternation(NAMED_WORDS)})\s*$",
     re.I,
 )
 _MY_ANIMAL = re.compile(
-    r"\b(?:my|our|your|his|her|their|mi|mis|tu|su|mon|ma|notre|mein|meine|meinen|unser|unsere|"
-    r"meu|minha|nosso|nossa|il mio|la mia)\s+(?:[\w-]+\s+){0,2}(?:"
-    + "|".join(sorted(ANIMALS))
-    + r")\s*,?\s*$",
+    rf"\b(?:{_alternation(POSSESSIVES)})\s+(?:[\w-]+\s+){{0,2}}(?:{_alternation(ANIMALS)})\s*,?\s*$",
     re.I,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
