@@ -39,8 +39,9 @@ from moderation.lib.matching import (
     mask_first_names,
     parse_groups,
 )
-from moderation.lib.names import find_person_name, first_names_anywhere, ordinary_words
+from moderation.lib.names import find_person_name, first_names_anywhere, ordinary_words, plain_text
 from moderation.lib.normalize import is_other_script, normalize, squeeze, tokenize
+from moderation.lib.offices import find_office_holder
 
 log = logging.getLogger(__name__)
 
@@ -340,6 +341,9 @@ def check_prompt(text: str) -> Verdict:
     person = find_person_name(text or "", in_allow_phrases)
     if person:
         return Verdict(False, "public_figure", {"check": "name_detector", "name": person})
+    office = find_office_holder(plain_text(text or ""), first_names_anywhere())
+    if office:
+        return Verdict(False, "public_figure", {"check": "office_holder", "description": office})
     # The classifier catches phrasings the lists have not seen; it only refuses when sure.
     probabilities = classifier.predict(masked)
     if probabilities:

@@ -118,8 +118,8 @@ def token_keys(token: Token) -> frozenset[str]:
         keys.add(f)
         if len(f) > 3 and f.endswith("ies"):
             keys.add(f[:-3] + "y")
-        if len(f) > 3 and f.endswith("es"):
-            keys.add(f[:-2])
+        if len(f) > 3 and f.endswith("es") and f[:-2].endswith(("s", "x", "z", "ch", "sh", "o")):
+            keys.add(f[:-2])  # "boxes", "bitches", "heroes"; never "spices" → "spic"
         if len(f) > 2 and f.endswith("s") and not f.endswith("ss"):
             keys.add(f[:-1])
     return frozenset(keys)

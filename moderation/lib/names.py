@@ -107,7 +107,7 @@ _CASE_ENDING = re.compile(
 )
 
 
-def _plain(text: str) -> str:
+def plain_text(text: str) -> str:
     """NFKC, accents stripped, case kept: what the name detector reads."""
     text = unicodedata.normalize("NFKC", text)
     text = unicodedata.normalize("NFKD", text)
@@ -247,7 +247,7 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
     `masked`: words of allow phrases found in the prompt ("bloody mary"); a name
     without capitals is never read from them.
     """
-    plain = _plain(text)
+    plain = plain_text(text)
     given, ordinary, allowed = given_names(), ordinary_words(), allowed_names()
     vietnamese = bool(_VIETNAMESE.search(text))
     if not given:

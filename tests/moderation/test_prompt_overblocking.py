@@ -86,6 +86,7 @@ pytestmark = pytest.mark.django_db
         "alien abduction of a cow, cartoon",
         "a boy kicking a ball to his sister",
         "a portrait of a woman, shot on 35mm film",
+        "merchants selling spices and silk in a fantasy market",  # not a plural of a slur
     ],
 )
 def test_it_allows(prompt):

@@ -283,3 +283,41 @@ def test_a_first_name_alone_is_the_singer_only_beside_her_context(prompt, allowe
 )
 def test_a_relative_or_child_with_a_famous_first_name_is_not_the_star(prompt, allowed):
     assert check_prompt(prompt).allowed is allowed, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "the 45th US president eating a taco, pixar style",
+        "the current British king feeding ducks in a park, 35mm film",
+        "the current Pope in his white robes riding a skateboard",
+        "the Pope blessing a crowd of penguins",
+        "the French president eating a croissant on a scooter",
+        "the president of Brazil dancing samba",
+        "the U.S. president at a podium, oil painting",
+        "the sitting prime minister of India flying a kite",
+        "potus 45 in a superhero cape",
+    ],
+)
+def test_a_living_office_holder_described_instead_of_named_is_refused(prompt):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.category == "public_figure", prompt
+    assert verdict.details["check"] == "office_holder"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a statue of the first American president on horseback",
+        "the 16th president giving the Gettysburg Address, engraving",
+        "the American president Abraham Lincoln giving a speech",  # the name decides
+        "the US president in 1865, a sepia photograph",
+        "a medieval pope on a golden throne, fresco",
+        "the pope of the 15th century in the Sistine Chapel",
+        "the present king of the forest, a lion on a rock",
+        "the popemobile as a toy car",
+        "the king of France in 1700 at Versailles",
+    ],
+)
+def test_past_and_invented_office_holders_are_allowed(prompt):
+    assert check_prompt(prompt).allowed, prompt

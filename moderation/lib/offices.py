@@ -1,0 +1,94 @@
+"""A public figure named by the office they hold now: "the 45th US president", "the current
+British king", "the Pope riding a skateboard", "the prime minister of India".
+
+People write these to get past a name list, and the description is as unmistakable as
+the name: there is one current French president. A past holder is history and stays
+allowed: "the first American president", "a medieval pope", "the king of France in
+1700", "the former chancellor".
+"""
+
+from __future__ import annotations
+
+import re
+
+# Countries and their adjectives, in English (the public-figure list holds the names).
+_COUNTRIES = """
+afghan afghanistan albania albanian algeria algerian america american argentina argentine
+argentinian armenia armenian australia australian austria austrian azerbaijan azerbaijani
+bangladesh bangladeshi belarus belarusian belgian belgium bolivia bolivian bosnia bosnian
+brazil brazilian britain british bulgaria bulgarian cambodia cambodian cameroon canada canadian
+chile chilean china chinese colombia colombian congo congolese croatia croatian cuba cuban
+czech denmark danish dutch ecuador ecuadorian egypt egyptian england english estonia estonian
+ethiopia ethiopian finland finnish france french georgia georgian germany german ghana
+ghanaian greece greek hungary hungarian iceland icelandic india indian indonesia indonesian
+iran iranian iraq iraqi ireland irish israel israeli italy italian japan japanese jordan
+jordanian kazakh kazakhstan kenya kenyan korea korean kuwait kuwaiti latvia latvian lebanese
+lebanon libya libyan lithuania lithuanian malaysia malaysian mexican mexico moldova moldovan
+mongolia mongolian montenegro morocco moroccan netherlands nigeria nigerian norway norwegian
+pakistan pakistani palestine palestinian peru peruvian philippine philippines poland polish
+portugal portuguese qatar qatari romania romanian russia russian rwanda rwandan saudi scotland
+scottish senegal senegalese serbia serbian singapore singaporean slovak slovakia slovenia
+slovenian somalia spain spanish sri swedish sweden swiss switzerland syria syrian taiwan
+taiwanese tanzania thai thailand tunisia tunisian turkey turkish turkiye uganda ugandan uk
+ukraine ukrainian us usa venezuela venezuelan vietnam vietnamese welsh yemen yemeni zambia
+zimbabwe zimbabwean emirati uae jamaica jamaican bhutan nepal nepali nepalese myanmar
+burmese brunei bahrain oman omani monaco liechtenstein luxembourg dominican haiti haitian
+""".split()
+_COUNTRY = r"(?:u\s+s(?:\s+a)?|u\s+k|" + "|".join(sorted(set(_COUNTRIES), key=len, reverse=True)) + ")"
+_OFFICE = (
+    r"(?:president|prime minister|premier|chancellor|king|queen|monarch|emperor|empress|"
+    r"crown prince|crown princess|first lady|supreme leader|head of state|dictator|"
+    r"taoiseach|sultan|emir|royal family)"
+)
+_NOW = r"(?:current|sitting|incumbent|reigning|present|present day|today s|todays|serving)"
+# An office in a past age: history, not a public figure ("the US president in 1865").
+_PAST_AFTER = re.compile(
+    r"^\s*(?:\w+\s+){0,4}(?:in|of|from|during)\s+(?:the\s+)?(?:\d{3,4}s?|\d+(?:st|nd|rd|th)\s+century|"
+    r"middle ages|past|olden days|ancient times|history)\b"
+)
+
+_ORDINAL_US_PRESIDENT = re.compile(
+    # 37th (Nixon) to 47th: the presidents alive or dead less than fifty years.
+    r"\b(?:3[7-9]|4[0-7])(?:st|nd|rd|th)\s+(?:(?:us|u s|usa|american|united states)\s+)?president\b"
+    r"|\bpotus\s*(?:3[7-9]|4[0-7])\b|\bpresident\s+(?:number|no)?\s*(?:3[7-9]|4[0-7])\b"
+)
+_DESCRIPTIONS = [
+    # "the current pope", "the Pope blessing the crowd": there is one.
+    re.compile(rf"\bthe\s+(?:{_NOW}\s+)?(?:pope|pontiff|holy father)\b"),
+    re.compile(rf"\b{_NOW}\s+(?:pope|pontiff|dalai lama|ayatollah)\b"),
+    # "the current British king", "the sitting president of France".
+    re.compile(rf"\b{_NOW}\s+{_COUNTRY}\s+{_OFFICE}\b"),
+    re.compile(rf"\b{_NOW}\s+{_OFFICE}\s+of\s+(?:the\s+)?{_COUNTRY}\b"),
+    # "the French president", "the US first lady", "the president of Brazil".
+    re.compile(rf"\bthe\s+{_COUNTRY}\s+{_OFFICE}\b"),
+    re.compile(
+        r"\bthe\s+(?:president|prime minister|premier|chancellor|first lady|supreme leader)\s+"
+        rf"of\s+(?:the\s+)?{_COUNTRY}\b"
+    ),
+]
+_NOT_WORD = re.compile(r"[^\w]")
+
+
+def find_office_holder(text: str, given_names: frozenset[str] = frozenset()) -> str | None:
+    """The words naming a living office holder in a prompt, or None.
+
+    `text` is the prompt with accents stripped and case kept (``names._plain``): digits
+    are read as digits here ("45th", not leetspeak). An office followed by a capitalised
+    given name is followed by the holder's name ("the American president Abraham
+    Lincoln"): the name is what the name checks judge, not the office.
+    """
+    low = _NOT_WORD.sub(" ", text.lower())
+    if len(low) != len(text):
+        low, text = _NOT_WORD.sub(" ", text).lower(), text.lower()
+    m = _ORDINAL_US_PRESIDENT.search(low)
+    if m:
+        return " ".join(m.group().split())
+    for pattern in _DESCRIPTIONS:
+        for m in pattern.finditer(low):
+            if _PAST_AFTER.search(low[m.end() :]):
+                continue
+            following = text[m.end() :].split(maxsplit=1)[:1]
+            if following and following[0][:1].isupper() and following[0].lower() in given_names:
+                continue
+            return " ".join(m.group().split())
+    return None
