@@ -29,7 +29,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from moderation.lib import classifier
+from moderation.lib import classifier, skeletons
 from moderation.lib import images as image_checks
 from moderation.lib.matching import (
     NameMatcher,
@@ -122,6 +122,8 @@ class CompiledLists:
     terms: TermMatcher
     name_allow: TermMatcher
     names: NameMatcher
+    # The list's names by consonant skeleton, for names written in other scripts.
+    name_skeletons: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 _compiled: CompiledLists | None = None
@@ -191,6 +193,7 @@ def _build_lists(version: object) -> CompiledLists:
         TermMatcher(rules, allow),
         TermMatcher([], allow_names),
         NameMatcher(aliases, ordinary=ordinary_words(), literals=literals, contextual=contextual),
+        skeletons.index(aliases),
     )
 
 
@@ -330,6 +333,13 @@ def check_prompt(text: str) -> Verdict:
             False,
             "public_figure",
             {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy},
+        )
+    written = skeletons.find(text or "", lists.name_skeletons)
+    if written:
+        return Verdict(
+            False,
+            "public_figure",
+            {"check": "public_figures", "name": written[0], "written": written[1]},
         )
     # Words of allow phrases ("bloody mary") are never read as a name written without capitals.
     in_allow_phrases = frozenset(
