@@ -6,6 +6,7 @@ an alias added) survive a later `seed_moderation` or migration.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -79,19 +80,26 @@ def seed_lists(Term, PublicFigure) -> tuple[int, int]:
 
 
 def add_missing_aliases(
-    PublicFigure, *, only_other_scripts: bool = False, only_contextual: bool = False
+    PublicFigure,
+    *,
+    only_other_scripts: bool = False,
+    only_contextual: bool = False,
+    names: Iterable[str] | None = None,
 ) -> int:
     """Give existing figures the aliases the data files list and they lack. Returns how many figures changed.
 
     Used once by the migration that brought names written in other scripts
     ("习近平", "محمد صلاح"), once by the one that brought surnames with their
-    context words ("Musk [tesla spacex]"), and by ``seed_moderation --add-aliases``. An alias a
+    context words ("Musk [tesla spacex]"), by later ones for the figures they name
+    (`names`), and by ``seed_moderation --add-aliases``. An alias a
     moderator removed from a figure the files still list comes back, so a plain
     seed does not do this.
     """
     from moderation.lib.normalize import is_other_script
 
     wanted = {row["name"]: row["aliases"] for row in read_public_figures()}
+    if names is not None:
+        wanted = {name: wanted[name] for name in names if name in wanted}
     changed = []
     for figure in PublicFigure.objects.filter(name__in=wanted):
         have = [a.strip() for a in figure.aliases.split(";") if a.strip()]

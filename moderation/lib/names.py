@@ -58,7 +58,11 @@ sunshine rainbow cloud thunder lightning snow frost ice blaze flame ember
 
 _STYLE_CONTEXT = re.compile(
     r"(?:style of|styled after|by|inspired by|after|artist|painter|painting by|"
-    r"in the manner of|a la|à la|homage to|tribute to|like|in the spirit of|in the vein of)\s*$",
+    r"in the manner of|a la|à la|homage to|tribute to|like|in the spirit of|in the vein of|"
+    # "w stylu Jana Matejki", "im Stil von", "dans le style de", "al estilo de", "nello stile di"
+    r"w stylu|ve stylu|v stylu|im stil von|im stile von|im stil|stil von|dans le style de|"
+    r"style de|a la maniere de|al estilo de|estilo de|a la manera de|nello stile di|stile di|"
+    r"alla maniera di|no estilo de|in de stijl van|stijl van|i stil med|i stilen til|stilu)\s*$",
     re.I,
 )
 # A name right after a place word is a place: "Lake Louise", "Fort William", "rue

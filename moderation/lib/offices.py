@@ -43,8 +43,10 @@ _OFFICE = (
 _NOW = r"(?:current|sitting|incumbent|reigning|present|present day|today s|todays|serving)"
 # An office in a past age: history, not a public figure ("the US president in 1865").
 _PAST_AFTER = re.compile(
-    r"^\s*(?:\w+\s+){0,4}(?:in|of|from|during)\s+(?:the\s+)?(?:\d{3,4}s?|\d+(?:st|nd|rd|th)\s+century|"
-    r"middle ages|past|olden days|ancient times|history)\b"
+    r"^\s*(?:\w+\s+){0,4}(?:in|of|from|during|en|im|um|von|de|del|nel|em|no|dans|au|anno)\s+"
+    r"(?:(?:the|jahr|el|ano|l)\s+)?(?:\d{3,4}s?|\d+(?:st|nd|rd|th)?\s+(?:century|siecle|"
+    r"jahrhundert|siglo|secolo|seculo)|(?:siecle|siglo|secolo|seculo)\s+[ivxlc]+|[ivxlc]+e? siecle|middle ages|mittelalter|moyen age|edad media|medioevo|"
+    r"past|olden days|ancient times|history)\b"
 )
 
 _ORDINAL_US_PRESIDENT = re.compile(
@@ -52,6 +54,25 @@ _ORDINAL_US_PRESIDENT = re.compile(
     r"\b(?:3[7-9]|4[0-7])(?:st|nd|rd|th)\s+(?:(?:us|u s|usa|american|united states)\s+)?president\b"
     r"|\bpotus\s*(?:3[7-9]|4[0-7])\b|\bpresident\s+(?:number|no)?\s*(?:3[7-9]|4[0-7])\b"
 )
+# The same in the languages most of our prompts come in: "le président de la République",
+# "der Bundeskanzler", "el presidente de México", "le pape", "der Papst".
+_OTHER_LANGUAGES = [
+    r"\ble president de la republique\b",
+    r"\ble (?:president|premier ministre|roi|pape) (?:actuel|francais|americain|russe|chinois)\b",
+    r"\ble president (?:des etats unis|de la russie|de la chine|du bresil|de l ukraine)\b",
+    r"\b(?:le|du|au) pape\b",
+    r"\b(?:der|den|dem|des) (?:papst|papstes|bundeskanzler|bundeskanzlers|bundesprasident|"
+    r"bundesprasidenten|us prasident|us prasidenten|amerikanische prasident|"
+    r"amerikanischen prasidenten|russische prasident|russischen prasidenten)\b",
+    r"\b(?:el|al|del) presidente (?:de (?:mexico|argentina|colombia|chile|venezuela|espana|"
+    r"estados unidos|brasil|peru|el salvador|ecuador|rusia|china|francia|ucrania)|mexicano|"
+    r"argentino|colombiano|chileno|venezolano|estadounidense|ruso|chino|actual)\b",
+    r"\b(?:o|do|ao) (?:presidente do brasil|presidente dos estados unidos|presidente americano|"
+    r"papa francisco|papa leao)\b",
+    r"\b(?:il|del|al) (?:presidente della repubblica|presidente del consiglio|"
+    r"presidente americano|presidente russo)\b",
+]
+
 _DESCRIPTIONS = [
     # "the current pope", "the Pope blessing the crowd": there is one.
     re.compile(rf"\bthe\s+(?:{_NOW}\s+)?(?:pope|pontiff|holy father)\b"),
@@ -65,6 +86,7 @@ _DESCRIPTIONS = [
         r"\bthe\s+(?:president|prime minister|premier|chancellor|first lady|supreme leader)\s+"
         rf"of\s+(?:the\s+)?{_COUNTRY}\b"
     ),
+    *(re.compile(p) for p in _OTHER_LANGUAGES),
 ]
 _NOT_WORD = re.compile(r"[^\w]")
 
