@@ -8,7 +8,13 @@ words may be:
   only regular ``-s``/``-es``/``-ies`` plurals; irregular ones are listed separately);
 * ``stem*`` — any word that starts with ``stem`` (``decapitat*``);
 * ``@group`` — any word of a named group (``@person`` = man, woman, child, …);
-* ``...`` — up to three other words in between (``shoot* ... @person``).
+* ``...`` — up to three other words in between (``shoot* ... @person``);
+* ``a|b|c*`` — any of these in one place (``ceiling|beam|rafter*``).
+
+A *scene* is parts joined by `` & ``, each an ordinary term, found anywhere in the
+prompt in any order: ``rope|noose & ceiling|beam & dangl*|kicked`` refuses "chair
+kicked over, rope from the ceiling beam, feet dangling", which names nothing, and
+not "a rope swing from a branch".
 
 A term may be *ambiguous*: a word with a common innocent sense ("stripper" of
 wires and paint, "hooker" in rugby, "Slaughter Beach"). Such a rule only
@@ -103,12 +109,15 @@ class Rule:
     slots: tuple[Slot, ...]
     ambiguous: bool = False
     literal: str = ""  # a term in another script: its squeezed letters (see the module's docstring)
+    parts: tuple[Rule, ...] = ()  # a scene: every part somewhere in the prompt, in any order
 
     @property
     def specificity(self) -> tuple[int, int]:
         """Literal words first, then all words: "kill all @protected" beats "kill ... @person"."""
-        literal = sum(1 for w in self.phrase.split() if w != "..." and not w.startswith("@"))
-        return literal, len(self.slots)
+        literal = sum(
+            1 for w in self.phrase.split() if w not in ("...", SCENE_AND) and not w.startswith("@")
+        )
+        return literal, len(self.slots) + sum(len(p.slots) for p in self.parts)
 
 
 def token_keys(token: Token) -> frozenset[str]:
@@ -137,11 +146,23 @@ def parse_groups(lines: Iterable[str]) -> dict[str, list[str]]:
     return groups
 
 
+SCENE_AND = "&"
+
+
 def compile_rule(
     category: str, phrase: str, groups: dict[str, list[str]], *, ambiguous: bool = False
 ) -> Rule | None:
     from moderation.lib.normalize import fold
 
+    # "rope|noose & ceiling|beam & dangl*": a scene, its parts anywhere and in any order.
+    if f" {SCENE_AND} " in f" {phrase} ":
+        parts = [
+            compile_rule(category, part.strip(), groups)
+            for part in f" {phrase} ".split(f" {SCENE_AND} ")
+        ]
+        if len(parts) < 2 or any(p is None for p in parts):
+            return None
+        return Rule(category, phrase, (), ambiguous, parts=tuple(parts))
     # "मुसलमान ... कीड़े": the parts in this order anywhere in the prompt (its
     # letters are few; a gap in a script without spaces cannot be counted in words).
     literal = _literal_of(phrase, groups)
@@ -153,7 +174,13 @@ def compile_rule(
         if word == "...":
             gap = True
             continue
-        members = groups.get(word[1:], []) if word.startswith("@") else [word]
+        # "ceiling|beam|rafter*": any of them; each may be a @group.
+        members = [
+            m
+            for alt in word.split("|")
+            if alt
+            for m in (groups.get(alt[1:], []) if alt.startswith("@") else [alt])
+        ]
         exact, prefixes = set(), []
         for m in members:
             stem = m[:-1] if m.endswith("*") else m
@@ -189,9 +216,12 @@ class TermMatcher:
     """Block terms by category plus allow phrases, compiled for fast look-up."""
 
     def __init__(self, rules: Sequence[Rule], allow: Sequence[Rule]):
-        self._rules = self._index([r for r in rules if not r.literal])
-        self._allow = self._index([r for r in allow if not r.literal])
+        self._rules = self._index([r for r in rules if not r.literal and not r.parts])
+        self._allow = self._index([r for r in allow if not r.literal and not r.parts])
         self._literals = [r for r in rules if r.literal]
+        # Scenes: their parts are found like terms, then each scene whose parts all are.
+        self._scenes = [r for r in rules if r.parts]
+        self._scene_words = self._index([p for r in self._scenes for p in r.parts if not p.literal])
         # Longest first, so that a longer allow literal is hidden whole.
         self._allow_literals = sorted(
             (
@@ -280,6 +310,30 @@ class TermMatcher:
                 seen.add((rule.category, rule.phrase))
                 hits.append(Hit(rule, start, end))
         hits.extend(Hit(rule, len(tokens), len(tokens)) for rule in self._literal_hits(text))
+        hits.extend(self._scene_hits(keys, text, len(tokens)))
+        return hits
+
+    def _scene_hits(self, keys: Sequence[frozenset[str] | None], text: str, n: int) -> list[Hit]:
+        if not self._scenes:
+            return []
+        found: dict[Rule, tuple[int, int]] = {}
+        for part, start, end in self._find(self._scene_words, keys):
+            found.setdefault(part, (start, end))
+        letters = squeeze(text) if text and not text.isascii() else ""
+        hits = []
+        for scene in self._scenes:
+            spans = []
+            for part in scene.parts:
+                if part.literal:
+                    if not (letters and literal_in(part.literal, letters)):
+                        break
+                    spans.append((n, n))
+                elif part in found:
+                    spans.append(found[part])
+                else:
+                    break
+            else:
+                hits.append(Hit(scene, min(a for a, _ in spans), max(b for _, b in spans)))
         return hits
 
     def _literal_hits(self, text: str) -> list[Rule]:
