@@ -5,7 +5,8 @@ from django.db import migrations
 # people describe instead of naming ("Ilon Mask", "Tay Tay", "singer of Shape of You").
 FIGURES = [
     "Imran Khan", "Sheikh Hasina", "Abiy Ahmed", "Hun Sen", "Balendra Shah", "Allu Arjun",
-    "Shah Rukh Khan", "Elon Musk", "Taylor Swift", "Ed Sheeran",
+    "Shah Rukh Khan", "Elon Musk", "Taylor Swift", "Ed Sheeran", "Donald Trump", "Lionel Messi",
+    "Bad Bunny", "Angela Merkel", "Greta Thunberg", "Pope Francis",
 ]  # fmt: skip
 
 
