@@ -269,6 +269,11 @@ _GREEK_CAPITALS_IN_LATIN = re.compile(
 _GREEK_CAPITALS = str.maketrans("ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ", "ABEZHIKMNOPTYX")
 
 
+# Arabic and Persian/Urdu write kaf and yeh with different letters (ك/ک, ي/ی, and ى
+# at a word's end): one spelling, so a term written in one matches a prompt in the other.
+_ARABIC_PERSIAN = str.maketrans({"\u0643": "\u06a9", "\u064a": "\u06cc", "\u0649": "\u06cc"})
+
+
 def fold(text: str) -> str:
     """Unicode → plain lower-case text: NFKC, look-alikes, accents and invisible characters."""
     text = unicodedata.normalize("NFKC", text)
@@ -277,7 +282,7 @@ def fold(text: str) -> str:
     text = _CYRILLIC_LEET_WORD.sub(_cyrillic_leet, text.lower())
     text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text)
     text = _GREEK_WORD.sub(_transliterate_greek, text)
-    text = text.translate(_CONFUSABLE_TABLE)
+    text = text.translate(_CONFUSABLE_TABLE).translate(_ARABIC_PERSIAN)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
     text = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in text if not unicodedata.combining(ch))
