@@ -117,7 +117,8 @@ class Term(models.Model):
         ALLOW_NAME = "allow_name", "Allowed phrase containing a name"
 
     category = models.CharField(max_length=16, choices=Category.choices)
-    phrase = models.CharField(max_length=200)
+    # Long enough for a scene ("rope|noose & ceiling|beam|rafter* & dangl*|kicked|…").
+    phrase = models.CharField(max_length=500)
     active = models.BooleanField(default=True)
     ambiguous = models.BooleanField(
         default=False,

@@ -57,7 +57,10 @@ def read_public_figures() -> list[dict]:
 def seed_lists(Term, PublicFigure) -> tuple[int, int]:
     """Create the missing terms and figures. Returns how many of each were added."""
     existing = set(Term.objects.values_list("category", "phrase"))
-    entries = {(c, p): a for c, p, a in read_terms()}
+    # An early migration runs this with the column as it was then (200 characters):
+    # longer rules (scenes) wait for the migration that widened it, which seeds again.
+    limit = Term._meta.get_field("phrase").max_length
+    entries = {(c, p): a for c, p, a in read_terms() if len(p) <= limit}
     # Migration 0002 runs this with the model as it was before the flag existed.
     flagged = any(f.name == "ambiguous" for f in Term._meta.get_fields())
     new_terms = [
