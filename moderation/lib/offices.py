@@ -71,6 +71,8 @@ _OTHER_LANGUAGES = [
     r"papa francisco|papa leao)\b",
     r"\b(?:il|del|al) (?:presidente della repubblica|presidente del consiglio|"
     r"presidente americano|presidente russo)\b",
+    r"\b(?:la|il|della|del) (?:premier|presidente del consiglio) (?:italiana|italiano)\b",
+    r"\bla presidente del consiglio\b",
 ]
 
 _DESCRIPTIONS = [
@@ -82,6 +84,8 @@ _DESCRIPTIONS = [
     re.compile(rf"\b{_NOW}\s+{_OFFICE}\s+of\s+(?:the\s+)?{_COUNTRY}\b"),
     # "the French president", "the US first lady", "the president of Brazil".
     re.compile(rf"\bthe\s+{_COUNTRY}\s+{_OFFICE}\b"),
+    # "India's prime minister", "Ukraine's wartime president", "North Korea's supreme leader".
+    re.compile(rf"\b{_COUNTRY}\s+s\s+(?:\w+\s+)?{_OFFICE}\b"),
     re.compile(
         r"\bthe\s+(?:president|prime minister|premier|chancellor|first lady|supreme leader)\s+"
         rf"of\s+(?:the\s+)?{_COUNTRY}\b"

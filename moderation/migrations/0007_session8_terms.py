@@ -6,7 +6,8 @@ from django.db import migrations, models
 FIGURES = [
     "Imran Khan", "Sheikh Hasina", "Abiy Ahmed", "Hun Sen", "Balendra Shah", "Allu Arjun",
     "Shah Rukh Khan", "Elon Musk", "Taylor Swift", "Ed Sheeran", "Donald Trump", "Lionel Messi",
-    "Bad Bunny", "Angela Merkel", "Greta Thunberg", "Pope Francis",
+    "Bad Bunny", "Angela Merkel", "Greta Thunberg", "Pope Francis", "Keanu Reeves",
+    "Cristiano Ronaldo",
 ]  # fmt: skip
 
 

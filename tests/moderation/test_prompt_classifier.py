@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_model_ships_in_the_repository():
     assert classifier.MODEL_PATH.exists()
-    assert classifier.MODEL_PATH.stat().st_size < 1024 * 1024
+    # It grows with the training prompts (12,500 in session 8: 1.2 MB); a bound, not a target.
+    assert classifier.MODEL_PATH.stat().st_size < 2 * 1024 * 1024
 
 
 @pytest.mark.parametrize(
