@@ -177,3 +177,34 @@ def test_a_literal_part_may_be_a_group_of_words_in_that_script():
 def test_words_of_other_scripts_found_by_blind_set_19(prompt, category):
     verdict = check_prompt(prompt)
     assert verdict.category == category, prompt
+
+
+@pytest.mark.parametrize(
+    "prompt,name",
+    [
+        ("ரஜினிகாந்த் சூப்பர் ஹீரோவாக, கார்ட்டூன் பாணியில்", "Rajinikanth"),  # Tamil
+        ("Նիկոլ Փաշինյանը արշավականի գլխարկով լեռներում", "Nikol Pashinyan"),  # Armenian
+        ("ბიძინა ივანიშვილი ოქროს ტახტზე, კარიკატურა", "Bidzina Ivanishvili"),  # Georgian
+    ],
+)
+def test_a_name_in_a_script_the_list_has_no_spelling_for_is_read_by_its_skeleton(prompt, name):
+    verdict = check_prompt(prompt)
+    assert not verdict.allowed and verdict.details["name"] == name, verdict.details
+    assert verdict.details["written"], "found by skeleton, not by a listed spelling"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "दिवाली की रात दीयों से सजा घर, डिजिटल पेंटिंग",  # "painting" is five consonants, like Ponting
+        "قصائی کی دکان پر لٹکتا ہوا بکرے کا گوشت، پرانا لاہور، شام کی روشنی",
+        "جمل في الصحراء تحت سماء مليئة بالنجوم، لوحة زيتية",
+    ],
+)
+def test_short_skeletons_do_not_count(prompt):
+    assert check_prompt(prompt).allowed, prompt
+
+
+def test_arabic_and_persian_kaf_and_yeh_are_one_letter():
+    assert squeeze("كي") == squeeze("کی")
+    assert compile_rule("illegal", "كوكايين", {}).literal == compile_rule("illegal", "کوکایین", {}).literal
