@@ -80,8 +80,11 @@ CLASSIFIER_THRESHOLD = 0.6
 # (docs/moderation.md: chosen on held-out sets 8 and 9 and the development set).
 AMBIGUOUS_CONTEXT_THRESHOLD = 0.3
 # ... or all the disallowed classes together at least this much ("an ISIS execution
-# video": the term is illegal, the rest reads as violence).
-AMBIGUOUS_ANY_THRESHOLD = 0.5
+# video": the term is illegal, the rest reads as violence). 0.5 until session 8; the
+# classifier retrained on 14,652 prompts (more allowed how-tos and home life) is less
+# sure of contexts such as "a … being laughed at and spat on by a crowd" (0.50 → 0.498):
+# at 0.45 the development and held-out sets gain two refusals and no false block.
+AMBIGUOUS_ANY_THRESHOLD = 0.45
 
 
 @dataclass(frozen=True)

@@ -73,6 +73,10 @@ _OTHER_LANGUAGES = [
     r"presidente americano|presidente russo)\b",
     r"\b(?:la|il|della|del) (?:premier|presidente del consiglio) (?:italiana|italiano)\b",
     r"\bla presidente del consiglio\b",
+    # (Accents stripped: Ukrainian ї is read as і.)
+    r"\b(?:президент|президента|президентом) (?:украіни|украины|росіі|россии|сша|франціі|франции|"
+    r"білорусі|беларуси|туреччини|турции|китаю|китая)\b",
+    r"\bпапа римс\w*",
 ]
 
 _DESCRIPTIONS = [
