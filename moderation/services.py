@@ -29,7 +29,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from moderation.lib import classifier, skeletons
+from moderation.lib import classifier
 from moderation.lib import images as image_checks
 from moderation.lib.matching import (
     NameMatcher,
@@ -125,8 +125,6 @@ class CompiledLists:
     terms: TermMatcher
     name_allow: TermMatcher
     names: NameMatcher
-    # The list's names by consonant skeleton, for names written in other scripts.
-    name_skeletons: dict[tuple[str, ...], str] = field(default_factory=dict)
 
 
 _compiled: CompiledLists | None = None
@@ -196,7 +194,6 @@ def _build_lists(version: object) -> CompiledLists:
         TermMatcher(rules, allow),
         TermMatcher([], allow_names),
         NameMatcher(aliases, ordinary=ordinary_words(), literals=literals, contextual=contextual),
-        skeletons.index(aliases),
     )
 
 
@@ -330,20 +327,12 @@ def check_prompt(text: str) -> Verdict:
             )
     name_tokens = mask_animal_names(lists.name_allow.masked_tokens(tokens))
     name_tokens = mask_first_names(name_tokens, first_names_anywhere(), lists.names.aliases)
-    hit = lists.names.find(name_tokens) or lists.names.find_literal(text or "")
+    hit = lists.names.find(name_tokens) or lists.names.find_written(text or "")
     if hit:
-        return Verdict(
-            False,
-            "public_figure",
-            {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy},
-        )
-    written = skeletons.find(text or "", lists.name_skeletons)
-    if written:
-        return Verdict(
-            False,
-            "public_figure",
-            {"check": "public_figures", "name": written[0], "written": written[1]},
-        )
+        details = {"check": "public_figures", "name": hit.name, "fuzzy": hit.fuzzy}
+        if hit.by_skeleton:
+            details["written"] = hit.alias
+        return Verdict(False, "public_figure", details)
     # Words of allow phrases ("bloody mary") are never read as a name written without capitals.
     in_allow_phrases = frozenset(
         f

@@ -45,6 +45,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from moderation.lib import skeletons
 from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
 from moderation.lib.owned import ANIMALS, CHILD_WORDS, NAMED_WORDS, PEOPLE_WORDS, POSSESSIVES
 
@@ -309,17 +310,17 @@ class TermMatcher:
             if (rule.category, rule.phrase) not in seen:
                 seen.add((rule.category, rule.phrase))
                 hits.append(Hit(rule, start, end))
-        hits.extend(Hit(rule, len(tokens), len(tokens)) for rule in self._literal_hits(text))
-        hits.extend(self._scene_hits(keys, text, len(tokens)))
+        letters = self._letters(text)
+        hits.extend(Hit(rule, len(tokens), len(tokens)) for rule in self._literal_hits(letters))
+        hits.extend(self._scene_hits(keys, letters, len(tokens)))
         return hits
 
-    def _scene_hits(self, keys: Sequence[frozenset[str] | None], text: str, n: int) -> list[Hit]:
+    def _scene_hits(self, keys: Sequence[frozenset[str] | None], letters: str, n: int) -> list[Hit]:
         if not self._scenes:
             return []
         found: dict[Rule, tuple[int, int]] = {}
         for part, start, end in self._find(self._scene_words, keys):
             found.setdefault(part, (start, end))
-        letters = squeeze(text) if text and not text.isascii() else ""
         hits = []
         for scene in self._scenes:
             spans = []
@@ -336,14 +337,21 @@ class TermMatcher:
                 hits.append(Hit(scene, min(a for a, _ in spans), max(b for _, b in spans)))
         return hits
 
-    def _literal_hits(self, text: str) -> list[Rule]:
-        if not self._literals or not text or text.isascii():
-            return []
+    def _letters(self, text: str) -> str:
+        """The prompt's letters in other scripts, squeezed, with allow literals blanked out;
+        "" when it has none (only Latin or transliterated letters: the tokens said it all)."""
+        if not text or text.isascii():
+            return ""
         letters = squeeze(text)
         if letters.isascii():
-            return []  # only Latin (or transliterated Cyrillic) letters: the tokens said it all
+            return ""
         for allowed in self._allow_literals:
             letters = letters.replace(allowed, " ")
+        return letters
+
+    def _literal_hits(self, letters: str) -> list[Rule]:
+        if not self._literals or not letters:
+            return []
         return [rule for rule in self._literals if literal_in(rule.literal, letters)]
 
     def masked_tokens(self, tokens: Sequence[Token]) -> list[Token | None]:
@@ -401,6 +409,7 @@ class NameHit:
     name: str
     alias: str
     fuzzy: bool
+    by_skeleton: bool = False  # `alias` is then the words as the prompt wrote them
 
 
 class NameMatcher:
@@ -427,6 +436,9 @@ class NameMatcher:
         # canonical name, found as substrings (Japanese writes particles straight
         # after a name: "大谷翔平がラーメンを…"). Exact only: no misspellings.
         self._literals = dict(literals or {})
+        # The same names by consonant skeleton, for scripts no alias is written in
+        # ("শাহরুখ খান" is Shah Rukh Khan's; see moderation/lib/skeletons.py).
+        self._skeletons = skeletons.index(aliases)
         # Surnames that are ordinary words ("Musk", "Swift", "the Rock"): alias →
         # (name, context words). A name only with one of its context words anywhere
         # in the prompt ("Musk launching a Cybertruck"; not "white musk perfume").
@@ -549,6 +561,16 @@ class NameMatcher:
                     alias = " ".join(alias_words)
                     return NameHit(self._exact[alias], alias, True)
         return None
+
+    def find_written(self, text: str) -> NameHit | None:
+        """A name written in another script, anywhere in `text` (the prompt as typed):
+        as one of its aliases spells it, or else by the skeleton of its romanisation."""
+        hit = self.find_literal(text)
+        if hit is None:
+            found = skeletons.find(text, self._skeletons)
+            if found:
+                hit = NameHit(found[0], found[1], False, by_skeleton=True)
+        return hit
 
     def find_literal(self, text: str) -> NameHit | None:
         """A name written in another script, anywhere in `text` (the prompt as typed)."""

@@ -107,9 +107,8 @@ def find_office_holder(text: str, given_names: frozenset[str] = frozenset()) -> 
     given name is followed by the holder's name ("the American president Abraham
     Lincoln"): the name is what the name checks judge, not the office.
     """
-    low = _NOT_WORD.sub(" ", text.lower())
-    if len(low) != len(text):
-        low, text = _NOT_WORD.sub(" ", text).lower(), text.lower()
+    # Lower case letter by letter, so offsets in `low` are offsets in `text` (İ lowers to two).
+    low = "".join(c.lower() if len(c.lower()) == 1 else c for c in _NOT_WORD.sub(" ", text))
     m = _ORDINAL_US_PRESIDENT.search(low)
     if m:
         return " ".join(m.group().split())
