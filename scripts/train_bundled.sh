@@ -27,6 +27,10 @@ PRIOR_STEPS="${PRIOR_STEPS:-20000}"
 SR_FIRST_STEPS="${SR_FIRST_STEPS:-6000}"
 SR_1024_STEPS="${SR_1024_STEPS:-3000}"
 WORLD="${WORLD:-stage1}"
+# A stage whose resident memory passes this saves and exits with 75; its lane
+# starts it again from the checkpoint (a decoder once grew to 18 GB and thrashed
+# the machine).
+MAX_RSS_GB="${MAX_RSS_GB:-6}"
 
 # jemalloc makes the convolutions 2-6x faster on this CPU (FACTS.md).
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
@@ -36,11 +40,14 @@ if [ -e "$JEMALLOC" ]; then
 fi
 
 stage() {
-  local name=$1
+  local name=$1 rc=75
   shift
-  echo "$(date -u +%FT%TZ) start $name $*" >>"$LOGS/lanes.log"
-  nice -n 19 .venv/bin/python -m gpu_worker.train "$name" --world "$WORLD" --threads 1 "$@" >>"$LOGS/$name.log" 2>&1
-  echo "$(date -u +%FT%TZ) end $name rc=$?" >>"$LOGS/lanes.log"
+  while [ "$rc" = 75 ]; do
+    echo "$(date -u +%FT%TZ) start $name $*" >>"$LOGS/lanes.log"
+    rc=0
+    nice -n 19 .venv/bin/python -m gpu_worker.train "$name" --world "$WORLD" --threads 1 --max-rss-gb "$MAX_RSS_GB" "$@" >>"$LOGS/$name.log" 2>&1 || rc=$?
+    echo "$(date -u +%FT%TZ) end $name rc=$rc" >>"$LOGS/lanes.log"
+  done
 }
 
 lane_a() {
@@ -63,7 +70,7 @@ lane_c() {
 # than from random ones (stages that already have a checkpoint are left alone).
 nice -n 19 .venv/bin/python -m gpu_worker.train seed --threads 1 >>"$LOGS/seed.log" 2>&1 || echo "seeding failed: see $LOGS/seed.log"
 
-VARS="LOGS='$LOGS' CKPT='$CKPT' WORLD='$WORLD' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_FIRST_STEPS='$SR_FIRST_STEPS' SR_1024_STEPS='$SR_1024_STEPS'"
+VARS="LOGS='$LOGS' CKPT='$CKPT' WORLD='$WORLD' CLIP_STEPS='$CLIP_STEPS' DECODER_STEPS='$DECODER_STEPS' PRIOR_STEPS='$PRIOR_STEPS' SR_FIRST_STEPS='$SR_FIRST_STEPS' SR_1024_STEPS='$SR_1024_STEPS' MAX_RSS_GB='$MAX_RSS_GB'"
 
 for lane in a b c; do
   lock="$LOGS/lane_$lane.lock"

@@ -44,6 +44,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--checkpoint-root", type=Path, default=None, help="default $EASEL_CHECKPOINT_DIR or ~/.cache/easel/checkpoints")
     parser.add_argument("--save-every", type=float, default=600.0, help="seconds between checkpoints")
     parser.add_argument("--log-every", type=int, default=50)
+    parser.add_argument("--max-rss-gb", type=float, default=None,
+                        help="save and exit with code 75 once resident memory passes this (the lane restarts the stage)")
     parser.add_argument("--no-bf16", dest="bf16", action="store_false", help="train in float32")
     parser.add_argument("--single-object-steps", type=int, default=None, help="decoder/prior curriculum: one object per scene until this step")
     parser.add_argument("--out", type=Path, default=None, help="export: target directory; seed: source directory (default gpu_worker/weights/bundled)")
@@ -66,19 +68,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage == "clip":
         from gpu_worker.train import clip_stage
 
-        clip_stage.train(args)
+        return clip_stage.train(args)
     elif args.stage == "prior":
         from gpu_worker.train import prior_stage
 
-        prior_stage.train(args)
+        return prior_stage.train(args)
     elif args.stage == "decoder":
         from gpu_worker.train import decoder_stage
 
-        decoder_stage.train(args)
+        return decoder_stage.train(args)
     elif args.stage == "super_res_first" or args.stage == "super_res_1024":
         from gpu_worker.train import super_res_stage
 
-        super_res_stage.train(args)
+        return super_res_stage.train(args)
     elif args.stage == "seed":
         from gpu_worker.train import seed
 

@@ -100,7 +100,7 @@ def _encoder_from_state(state: dict[str, Any]) -> Any:
     return encoder
 
 
-def train(args: argparse.Namespace) -> None:
+def train(args: argparse.Namespace) -> int:
     from open_clip.loss import ClipLoss
 
     from gpu_worker.clip import preprocess_pixels
@@ -124,7 +124,7 @@ def train(args: argparse.Namespace) -> None:
     warm_from = restore_optimizer(optimizer, state)
     logger.info("clip: %.1fM parameters, world %s, batch %d", count_parameters(model) / 1e6, world.name, args.batch_size)
     loss_fn = ClipLoss()
-    stop = StopFlag()
+    stop = StopFlag(args.max_rss_gb)
     probe = _probe_set(world, args.seed, encoder.image_size)
     speed = Throughput()
     last_save = time.monotonic()
@@ -162,6 +162,7 @@ def train(args: argparse.Namespace) -> None:
     save()
     stop.restore()
     logger.info("clip stopped at step %d (checkpoint %s)", step, ckpt.path)
+    return stop.exit_code
 
 
 def _probe_set(world: Any, seed: int, size: int, n: int = 64) -> dict[str, Any]:

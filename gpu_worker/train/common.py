@@ -6,7 +6,9 @@ Contracts every stage keeps (issue 4):
 - seeded: the batch of step k is drawn from `step_rng(seed, k)` and noise from
   `step_generator(seed, k)`, so a resumed run sees the same data as an unbroken one;
 - stops cleanly: SIGTERM/SIGINT set a flag; the loop saves and exits at the end
-  of the current step;
+  of the current step; so does a process whose resident memory passes
+  `--max-rss-gb`, exiting with `EXIT_RESTART` so its lane starts it afresh
+  (a decoder run once grew to 18 GB in 1 h 45 min and thrashed the machine);
 - checkpoints live under `$EASEL_CHECKPOINT_DIR` (default `~/.cache/easel/checkpoints`),
   outside git, one folder per stage, written atomically.
 """
@@ -49,12 +51,51 @@ def step_generator(seed: int, step: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed * 1_000_003 + step)
 
 
-class StopFlag:
-    """Set by SIGTERM or SIGINT; the training loop checks it between steps, saves and exits."""
+EXIT_RESTART = 75  # EX_TEMPFAIL: saved and stopped for memory; run the stage again to carry on
 
-    def __init__(self) -> None:
-        self.requested = False
+
+def resident_bytes() -> int:
+    """This process's resident set size (Linux /proc; 0 where it cannot be read)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+class StopFlag:
+    """When the training loop should save and exit.
+
+    Set by SIGTERM or SIGINT, or (when `max_rss_gb` is given) once the process's
+    resident memory passes that many GiB, checked at most every `check_every`
+    seconds. A memory stop makes `exit_code` EXIT_RESTART, so the lane that ran
+    the stage starts it again from the checkpoint with a fresh heap.
+    """
+
+    def __init__(self, max_rss_gb: float | None = None, check_every: float = 30.0) -> None:
+        self.signalled = False
+        self.out_of_memory = False
+        self.max_rss = int(max_rss_gb * 2**30) if max_rss_gb else 0
+        self.check_every = check_every
+        self._last_check = float("-inf")
         self._previous = {sig: signal.signal(sig, self._handle) for sig in (signal.SIGTERM, signal.SIGINT)}
+
+    @property
+    def requested(self) -> bool:
+        if self.signalled or self.out_of_memory:
+            return True
+        if self.max_rss and time.monotonic() - self._last_check >= self.check_every:
+            self._last_check = time.monotonic()
+            rss = resident_bytes()
+            if rss > self.max_rss:
+                logger.info("resident memory %.1f GiB is over the %.1f GiB limit: saving and stopping for a restart",
+                            rss / 2**30, self.max_rss / 2**30)
+                self.out_of_memory = True
+        return self.out_of_memory
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_RESTART if self.out_of_memory and not self.signalled else 0
 
     def restore(self) -> None:
         """Put back the handlers that were installed before (a caller in-process gets its Ctrl-C back)."""
@@ -63,7 +104,7 @@ class StopFlag:
 
     def _handle(self, signum: int, _frame: Any) -> None:
         logger.info("signal %s: stopping after this step", signum)
-        self.requested = True
+        self.signalled = True
 
 
 class EMA:

@@ -71,7 +71,7 @@ def foreground_weights(scenes: list, images: torch.Tensor) -> torch.Tensor:
     return 1 + (OBJECT_WEIGHT - 1) * foreground
 
 
-def train(args: argparse.Namespace) -> None:
+def train(args: argparse.Namespace) -> int:
     from gpu_worker.models import build_decoder, build_text_proj
 
     world = get_world(args.world)
@@ -97,7 +97,7 @@ def train(args: argparse.Namespace) -> None:
     scheduler = training_scheduler("image")
     empty = clip.encode_text([""])
     k = config["text_proj"]["clip_extra_context_tokens"]
-    stop = StopFlag()
+    stop = StopFlag(args.max_rss_gb)
     speed = Throughput()
     last_save = time.monotonic()
     running = {"cond": 0.0, "uncond": 0.0}
@@ -166,3 +166,4 @@ def train(args: argparse.Namespace) -> None:
     save()
     stop.restore()
     logger.info("decoder stopped at step %d (checkpoint %s)", step, ckpt.path)
+    return stop.exit_code

@@ -52,7 +52,7 @@ def embedding_statistics(clip: torch.nn.Module, world: object, seed: int, n: int
     return stacked.mean(0, keepdim=True), stacked.std(0, keepdim=True).clamp_min(1e-4)
 
 
-def train(args: argparse.Namespace) -> None:
+def train(args: argparse.Namespace) -> int:
     from gpu_worker.models import build_prior
 
     world = get_world(args.world)
@@ -81,7 +81,7 @@ def train(args: argparse.Namespace) -> None:
     logger.info("prior: %.1fM parameters, batch %d", count_parameters(prior) / 1e6, args.batch_size)
     scheduler = training_scheduler("prior")
     empty = clip.encode_text([""])
-    stop = StopFlag()
+    stop = StopFlag(args.max_rss_gb)
     speed = Throughput()
     last_save = time.monotonic()
 
@@ -124,3 +124,4 @@ def train(args: argparse.Namespace) -> None:
     save()
     stop.restore()
     logger.info("prior stopped at step %d (checkpoint %s)", step, ckpt.path)
+    return stop.exit_code

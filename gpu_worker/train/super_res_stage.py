@@ -48,7 +48,7 @@ def stage_settings(stage: str, config: dict[str, Any]) -> tuple[dict[str, Any], 
     return config["super_res_1024"], config["cascade"]["super_res_1024"], 256, 1024
 
 
-def train(args: argparse.Namespace) -> None:
+def train(args: argparse.Namespace) -> int:
     from gpu_worker.models import build_super_res
 
     world = get_world(args.world)
@@ -71,7 +71,7 @@ def train(args: argparse.Namespace) -> None:
     logger.info("%s: %.1fM parameters, crops of %d px, batch %d", args.stage, count_parameters(unet) / 1e6, crop, args.batch_size)
     scheduler = training_scheduler("image")
     alphas = scheduler.alphas_cumprod
-    stop = StopFlag()
+    stop = StopFlag(args.max_rss_gb)
     speed = Throughput()
     last_save = time.monotonic()
 
@@ -132,3 +132,4 @@ def train(args: argparse.Namespace) -> None:
     save()
     stop.restore()
     logger.info("%s stopped at step %d (checkpoint %s)", args.stage, step, ckpt.path)
+    return stop.exit_code
