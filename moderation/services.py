@@ -20,6 +20,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -155,15 +156,16 @@ def bump_lists_version() -> None:
     _compiled = None
 
 
-def _build_lists(version: object) -> CompiledLists:
+def _build_lists(version: object, extra_terms: Iterable[tuple[str, str, bool]] = ()) -> CompiledLists:
+    """The active lists, compiled; `extra_terms` (category, phrase, ambiguous) are
+    candidates tried beside them (moderation/eval/check_rules.py)."""
     from moderation.models import PublicFigure, Term
     from moderation.seed import DATA_DIR
 
     groups = parse_groups((DATA_DIR / "groups.txt").read_text().splitlines())
     rules, allow, allow_names = [], [], []
-    for category, phrase, ambiguous in Term.objects.filter(active=True).values_list(
-        "category", "phrase", "ambiguous"
-    ):
+    terms = Term.objects.filter(active=True).values_list("category", "phrase", "ambiguous")
+    for category, phrase, ambiguous in [*terms, *extra_terms]:
         rule = compile_rule(category, phrase, groups, ambiguous=ambiguous)
         if rule is None:
             continue

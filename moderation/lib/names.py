@@ -105,6 +105,7 @@ _MY_ANIMAL = re.compile(
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’\-]*")
 _POSSESSIVE_END = re.compile(r"['’]s?$")
+_LOWER_SUFFIX = re.compile(r"-[a-z][a-z\-]*$")
 # A Turkish case ending after an apostrophe ("Atatürk'ün portresi"), as a possessive is.
 _CASE_ENDING = re.compile(
     r"['’](?:[ıiuü]n|n[ıiuü]n|[ıiuü]|y[ıiuü]|[ae]|y[ae]|[dt][ae]|[dt][ae]n)$", re.I
@@ -267,10 +268,13 @@ def find_person_name(text: str, masked: frozenset[str] = frozenset()) -> str | N
             while j < len(words) and j <= i + 2 and _capitalised(words[j].group()):
                 if plain[words[j - 1].end() : words[j].start()].strip(" "):
                     break  # punctuation between: not one name
-                if _POSSESSIVE_END.search(span[-1]):
+                if _POSSESSIVE_END.search(span[-1]) or _LOWER_SUFFIX.search(span[-1]):
                     break  # "Edward Hopper's Nighthawks": a possessive ends the name
                 span.append(words[j].group())
                 j += 1
+            # "Frida Kahlo-inspired", "Obama-era": the name ends at the hyphen
+            # (a double-barrelled surname has a capital after it: "Smith-Jones").
+            span[-1] = _LOWER_SUFFIX.sub("", span[-1])
         elif first.islower() and first in lower_given and first not in masked:
             # Written without capitals: a common English first name and the next word,
             # itself lower case, right after it.

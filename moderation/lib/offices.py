@@ -40,6 +40,26 @@ _OFFICE = (
     r"crown prince|crown princess|first lady|supreme leader|head of state|dictator|"
     r"taoiseach|sultan|emir|royal family)"
 )
+# "the North Korean supreme leader", "South Africa's president".
+_SIDE = r"(?:(?:north|south|east|west)(?:ern)?\s+)?"
+# Crowns that sit on someone now: "the King of England" is Charles III unless a past age
+# follows, but "the French king" is history (France has had none since 1848).
+_CROWN = r"(?:king|queen|monarch|emperor|empress|crown prince|crown princess|sultan|emir|royal family)"
+_CROWN_COUNTRY = (
+    r"(?:british|english|uk|u\s+k|spanish|swedish|norwegian|danish|dutch|belgian|thai|japanese|"
+    r"saudi|jordanian|moroccan|bhutanese|monegasque|emirati|qatari|kuwaiti|bahraini|omani|"
+    r"bruneian|brunei|malaysian|cambodian|tongan|luxembourg|liechtenstein|britain|england|spain|"
+    r"sweden|norway|denmark|netherlands|belgium|thailand|japan|jordan|morocco|bhutan|monaco|"
+    r"qatar|kuwait|bahrain|oman|malaysia|cambodia|tonga)"
+)
+# A country or its adjective, then an office it has now ("the Danish king", "the Thai
+# queen", "Korea's president"), with a side where it splits ("the North Korean").
+_HELD = rf"{_SIDE}{_COUNTRY}\s+(?!{_CROWN}\b){_OFFICE}|{_CROWN_COUNTRY}\s+{_CROWN}"
+_HELD_BY = rf"{_SIDE}{_COUNTRY}\s+s\s+(?:\w+\s+)?(?!{_CROWN}\b){_OFFICE}|{_CROWN_COUNTRY}\s+s\s+(?:\w+\s+)?{_CROWN}"
+_MONARCHY = (
+    r"(?:england|britain|great britain|the uk|the united kingdom|spain|sweden|norway|denmark|"
+    r"the netherlands|belgium|thailand|japan|saudi arabia|jordan|morocco|bhutan|monaco)"
+)
 _NOW = r"(?:current|sitting|incumbent|reigning|present|present day|today s|todays|serving)"
 # An office in a past age: history, not a public figure ("the US president in 1865").
 _PAST_AFTER = re.compile(
@@ -87,9 +107,12 @@ _DESCRIPTIONS = [
     re.compile(rf"\b{_NOW}\s+{_COUNTRY}\s+{_OFFICE}\b"),
     re.compile(rf"\b{_NOW}\s+{_OFFICE}\s+of\s+(?:the\s+)?{_COUNTRY}\b"),
     # "the French president", "the US first lady", "the president of Brazil".
-    re.compile(rf"\bthe\s+{_COUNTRY}\s+{_OFFICE}\b"),
+    re.compile(rf"\bthe\s+(?:{_HELD})\b"),
+    re.compile(rf"\bthe\s+(?:king|queen|monarch|emperor|empress)\s+of\s+{_MONARCHY}\b"),
+    # In Britain "the late Queen" is Elizabeth II (died 2022).
+    re.compile(r"\bthe\s+late\s+queen\b(?!\s+(?:of|mother)\b)"),
     # "India's prime minister", "Ukraine's wartime president", "North Korea's supreme leader".
-    re.compile(rf"\b{_COUNTRY}\s+s\s+(?:\w+\s+)?{_OFFICE}\b"),
+    re.compile(rf"\b(?:{_HELD_BY})\b"),
     re.compile(
         r"\bthe\s+(?:president|prime minister|premier|chancellor|first lady|supreme leader)\s+"
         rf"of\s+(?:the\s+)?{_COUNTRY}\b"

@@ -11,6 +11,12 @@ pytestmark = pytest.mark.django_db
     "prompt",
     [
         "Scunthorpe town centre on a rainy day",
+        # Blind sets 48 and 49: possessives, spotting fakes, nude as a colour, a greedy squirrel.
+        "smuggler's cove in Cornwall, turquoise water, drone shot",
+        "Assassin's Creed cosplay on a rooftop at dusk",
+        "educational poster showing how to spot a fake banknote: watermark, security thread",
+        "una chica con blusa color nude y jeans, moda urbana",
+        "squirrel smuggling acorns in its cheeks, macro photo",
         # Blind set 19: art titles, tarot, colours, Swedish "slut" (the end), a town called Obama.
         "Bernini's The Rape of Proserpina, marble sculpture in soft museum light",
         "the Hanged Man tarot card in a gilded art deco style",

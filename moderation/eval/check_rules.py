@@ -1,0 +1,175 @@
+"""Try candidate rules against everything we know before they join the term files.
+
+    DATABASE_URL=... .venv/bin/python -m moderation.eval.check_rules CANDIDATES.tsv [--write]
+
+CANDIDATES.tsv holds lines ``category<TAB>phrase`` written as in the term files
+(``~`` for an ambiguous term, ``...``, ``&``, ``|``, ``*``, ``@group``); the
+category is one of the term files' (``allow`` for an allow phrase). Comment lines
+start with ``#``.
+
+Every prompt of the development set (moderation/eval/prompts.tsv: the held-out
+sets already measured and folded in, never one that is still unmeasured) and the
+ordinary prompts (moderation/eval/ordinary.py) go through ``check_prompt`` on the
+current lists, then again with the candidates beside them:
+
+- a block candidate that refuses a prompt which must pass, and passed before, is dropped;
+- an allow candidate that lets through a prompt which must be refused, and was
+  refused before, is dropped;
+
+and the run repeats until nothing more is dropped. It prints what each kept
+candidate newly refuses (or lets through) and, with ``--write``, appends the kept
+ones to moderation/data/terms/<category>.txt under a dated comment. A rule kept
+here is still read by a person: the sets hold only the innocent prompts someone
+thought of.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+from moderation.eval.run import HERE, _setup_django, load_prompts
+
+CATEGORIES = ("sexual", "violence", "hate", "self_harm", "illegal", "allow")
+
+
+def read_candidates(path: Path) -> list[tuple[str, str, bool]]:
+    """(category, phrase, ambiguous) for each line; raises ValueError on a malformed one."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        category, tab, phrase = line.partition("\t")
+        category = category.strip()
+        if not tab or category not in CATEGORIES or not phrase.strip():
+            raise ValueError(f"{path}:{number}: expected category<TAB>phrase, category one of {CATEGORIES}")
+        ambiguous = phrase.strip().startswith("~")
+        out.append((category, phrase.strip().lstrip("~").strip().lower(), ambiguous))
+    return out
+
+
+def _prompts() -> list[tuple[str, str]]:
+    """(category, prompt): the development set and the ordinary prompts (all "allowed")."""
+    from moderation.eval.ordinary import ordinary_prompts
+
+    return load_prompts(HERE / "prompts.tsv") + [("allowed", p) for p in ordinary_prompts(4000, seed=0)]
+
+
+def _verdicts(lists, prompts):
+    from moderation import services
+
+    saved = services.compiled_lists
+    services.compiled_lists = lambda: lists
+    try:
+        return [services.check_prompt(p) for _, p in prompts]
+    finally:
+        services.compiled_lists = saved
+
+
+def check(
+    candidates: list[tuple[str, str, bool]], prompts: list[tuple[str, str]] | None = None, out=sys.stdout
+) -> list[tuple[str, str, bool]]:
+    """The candidates that survive `prompts` (default: the development set and the
+    ordinary prompts); a report of each drop and each catch goes to `out`."""
+    from moderation.lib.matching import TermMatcher, compile_rule, parse_groups
+    from moderation.lib.normalize import tokenize
+    from moderation.models import Term
+    from moderation.seed import DATA_DIR
+    from moderation.services import _build_lists
+
+    groups = parse_groups((DATA_DIR / "groups.txt").read_text().splitlines())
+    existing = set(Term.objects.values_list("category", "phrase"))
+    kept: dict[tuple[str, str], bool] = {}
+    rules = {}
+    for category, phrase, ambiguous in candidates:
+        if (category, phrase) in existing or (category, phrase) in kept:
+            print(f"already listed: {category}\t{phrase}", file=out)
+            continue
+        rule = compile_rule(category, phrase, groups, ambiguous=ambiguous)
+        if rule is None:
+            print(f"does not compile: {category}\t{phrase}", file=out)
+            continue
+        kept[(category, phrase)] = ambiguous
+        rules[(category, phrase)] = rule
+
+    prompts = _prompts() if prompts is None else prompts
+    before = _verdicts(_build_lists("check_rules:before"), prompts)
+    tokens = [tokenize(p) for _, p in prompts]
+    for round_number in range(1, 6):
+        extra = [(c, p, a) for (c, p), a in kept.items()]
+        after = _verdicts(_build_lists(f"check_rules:{round_number}", extra), prompts)
+        dropped = set()
+        for i, (category, prompt) in enumerate(prompts):
+            was, now = before[i], after[i]
+            if category == "allowed" and was.allowed and not now.allowed:
+                matched = set(now.details.get("matched", ()))
+                culprits = {key for key in kept if key[0] != "allow" and key[1] in matched}
+                for key in culprits - dropped:
+                    print(f"dropped {key[0]}\t{key[1]}\t(refuses: {prompt})", file=out)
+                dropped |= culprits
+            elif category != "allowed" and not was.allowed and now.allowed:
+                for key in kept:
+                    if key[0] == "allow" and key not in dropped:
+                        alone = TermMatcher([], [rules[key]])
+                        if None in alone.masked_tokens(tokens[i]):
+                            print(f"dropped {key[0]}\t{key[1]}\t(lets through: {prompt})", file=out)
+                            dropped.add(key)
+        if not dropped:
+            break
+        for key in dropped:
+            kept.pop(key, None)
+
+    catches = defaultdict(list)
+    for i, (category, prompt) in enumerate(prompts):
+        was, now = before[i], after[i]
+        if category != "allowed" and was.allowed and not now.allowed:
+            for phrase in now.details.get("matched", ()):
+                if (now.category, phrase) in kept:
+                    catches[(now.category, phrase)].append(prompt)
+        elif category == "allowed" and not was.allowed and now.allowed:
+            catches[("allow", "")].append(prompt)
+    for key in kept:
+        if key[0] != "allow":
+            print(f"kept {key[0]}\t{key[1]}\tnewly refuses {len(catches[key])}", file=out)
+    freed = catches.pop(("allow", ""), [])
+    print(f"kept {sum(k[0] == 'allow' for k in kept)} allow phrases; {len(freed)} false blocks freed", file=out)
+    for prompt in freed:
+        print(f"    freed: {prompt}", file=out)
+    return [(c, p, a) for (c, p), a in kept.items()]
+
+
+def write(kept: list[tuple[str, str, bool]], note: str) -> None:
+    from moderation.seed import AMBIGUOUS_MARK, DATA_DIR
+
+    by_file = defaultdict(list)
+    for category, phrase, ambiguous in kept:
+        by_file[category].append(f"{AMBIGUOUS_MARK if ambiguous else ''}{phrase}")
+    for category, lines in by_file.items():
+        path = DATA_DIR / "terms" / f"{category}.txt"
+        text = path.read_text(encoding="utf-8")
+        if not text.endswith("\n"):
+            text += "\n"
+        text += f"# {note} ({datetime.date.today().isoformat()}, checked by moderation/eval/check_rules.py)\n"
+        path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m moderation.eval.check_rules", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("candidates", type=Path)
+    parser.add_argument("--write", action="store_true", help="append the kept rules to the term files")
+    parser.add_argument("--note", default="Rules tried against the development set", help="the comment above them")
+    args = parser.parse_args(argv)
+    _setup_django()
+    kept = check(read_candidates(args.candidates))
+    if args.write and kept:
+        write(kept, args.note)
+        print(f"wrote {len(kept)} rules; a migration must seed them into existing databases")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

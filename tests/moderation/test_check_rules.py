@@ -1,0 +1,64 @@
+"""moderation/eval/check_rules.py: a candidate rule joins the lists only if it refuses
+no prompt that must pass, and an allow phrase only if it frees no prompt that must not."""
+
+import io
+
+import pytest
+
+from moderation.eval.check_rules import check, read_candidates, write
+
+pytestmark = pytest.mark.django_db
+
+PROMPTS = [
+    ("allowed", "a chef slicing onions on a wooden board"),
+    ("allowed", "a glass of pomegranate juice on a table"),
+    ("violence", "a man slicing off his neighbour's ear, blood everywhere"),
+    # A made-up verb, so that no listed rule refuses it before the candidate does.
+    ("violence", "the crowd zorbled until the jaw of the statue shone"),
+]
+
+
+def test_a_rule_that_refuses_an_innocent_prompt_is_dropped_and_a_good_one_kept():
+    out = io.StringIO()
+    kept = check(
+        [("violence", "slicing", False), ("violence", "zorbled|zorbling & until & jaw", False)],
+        PROMPTS,
+        out,
+    )
+    assert kept == [("violence", "zorbled|zorbling & until & jaw", False)]
+    report = out.getvalue()
+    assert "dropped violence\tslicing\t(refuses: a chef slicing onions" in report
+    assert "kept violence\tzorbled|zorbling & until & jaw\tnewly refuses 1" in report
+
+
+def test_an_allow_phrase_that_frees_a_refused_prompt_is_dropped():
+    out = io.StringIO()
+    kept = check([("allow", "blood everywhere", False), ("allow", "pomegranate juice", False)], PROMPTS, out)
+    assert kept == [("allow", "pomegranate juice", False)]
+    assert "lets through: a man slicing off" in out.getvalue()
+
+
+def test_listed_and_malformed_candidates(tmp_path):
+    out = io.StringIO()
+    assert check([("allow", "killer whale", False)], PROMPTS, out) == []
+    assert "already listed" in out.getvalue()
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("violence stomping\n")
+    with pytest.raises(ValueError):
+        read_candidates(bad)
+    good = tmp_path / "good.tsv"
+    good.write_text("# a comment\nviolence\t~Jaw Breaks\n")
+    assert read_candidates(good) == [("violence", "jaw breaks", True)]
+
+
+def test_write_appends_under_a_note(tmp_path, monkeypatch):
+    from moderation import seed
+
+    (tmp_path / "terms").mkdir()
+    (tmp_path / "terms" / "violence.txt").write_text("# Violence.\nbeheaded")
+    monkeypatch.setattr(seed, "DATA_DIR", tmp_path)
+    write([("violence", "jaw breaks", True)], "a note")
+    lines = (tmp_path / "terms" / "violence.txt").read_text().splitlines()
+    assert lines[:2] == ["# Violence.", "beheaded"]
+    assert lines[2].startswith("# a note (")
+    assert lines[3] == "~jaw breaks"
