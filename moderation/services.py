@@ -156,9 +156,14 @@ def bump_lists_version() -> None:
     _compiled = None
 
 
-def _build_lists(version: object, extra_terms: Iterable[tuple[str, str, bool]] = ()) -> CompiledLists:
-    """The active lists, compiled; `extra_terms` (category, phrase, ambiguous) are
-    candidates tried beside them (moderation/eval/check_rules.py)."""
+def _build_lists(
+    version: object,
+    extra_terms: Iterable[tuple[str, str, bool]] = (),
+    extra_figures: Iterable[tuple[str, str]] = (),
+) -> CompiledLists:
+    """The active lists, compiled; `extra_terms` (category, phrase, ambiguous) and
+    `extra_figures` (name, aliases) are candidates tried beside them
+    (moderation/eval/check_rules.py)."""
     from moderation.models import PublicFigure, Term
     from moderation.seed import DATA_DIR
 
@@ -173,7 +178,8 @@ def _build_lists(version: object, extra_terms: Iterable[tuple[str, str, bool]] =
     aliases: dict[str, str] = {}
     literals: dict[str, str] = {}
     contextual: dict[str, tuple[str, frozenset[str]]] = {}
-    for name, alias_text in PublicFigure.objects.filter(active=True).values_list("name", "aliases"):
+    figures = PublicFigure.objects.filter(active=True).values_list("name", "aliases")
+    for name, alias_text in [*figures, *extra_figures]:
         for alias in [name, *alias_text.split(";")]:
             if "[" in alias:
                 # "Musk [tesla spacex cybertruck]": a name only beside one of those words.

@@ -1,6 +1,7 @@
 """Try candidate rules against everything we know before they join the term files.
 
     DATABASE_URL=... .venv/bin/python -m moderation.eval.check_rules CANDIDATES.tsv [--write]
+    DATABASE_URL=... .venv/bin/python -m moderation.eval.check_rules --figures PEOPLE.txt [--write]
 
 CANDIDATES.tsv holds lines ``category<TAB>phrase`` written as in the term files
 (``~`` for an ambiguous term, ``...``, ``&``, ``|``, ``*``, ``@group``); the
@@ -16,7 +17,11 @@ current lists, then again with the candidates beside them:
 - an allow candidate that lets through a prompt which must be refused, and was
   refused before, is dropped;
 
-and the run repeats until nothing more is dropped. It prints what each kept
+and the run repeats until nothing more is dropped. With ``--figures``, the file holds
+people as the public-figure files do (``Full Name | alias; alias | CC | kind``): new
+aliases of listed people and new people are tried the same way, an alias dropped
+when it names someone in a prompt that must pass (a one-word alias that is an
+ordinary word or a given name is dropped before it is tried). It prints what each kept
 candidate newly refuses (or lets through) and, with ``--write``, appends the kept
 ones to moderation/data/terms/<category>.txt under a dated comment. A rule kept
 here is still read by a person: the sets hold only the innocent prompts someone
@@ -156,14 +161,151 @@ def write(kept: list[tuple[str, str, bool]], note: str) -> None:
         path.write_text(text + "\n".join(lines) + "\n", encoding="utf-8")
 
 
+def read_figures(path: Path) -> list[tuple[str, list[str], str, str]]:
+    """(name, aliases, country, kind) for each line ``Name | alias; alias | CC | kind``."""
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        if len(parts) != 4 or not parts[0]:
+            raise ValueError(f"{path}:{number}: expected Name | aliases | CC | kind")
+        out.append((parts[0], [a.strip() for a in parts[1].split(";") if a.strip()], parts[2], parts[3]))
+    return out
+
+
+def _in_prompt(alias: str, prompt: str) -> bool:
+    from moderation.lib.normalize import is_other_script, normalize, squeeze
+
+    if is_other_script(alias):
+        return squeeze(alias) in squeeze(prompt)
+    words = normalize(alias).split()
+    said = set(normalize(prompt).split())
+    return bool(words) and any(w in said for w in words)
+
+
+def check_figures(
+    people: list[tuple[str, list[str], str, str]], prompts: list[tuple[str, str]] | None = None, out=sys.stdout
+) -> dict[str, tuple[list[str], str, str, bool]]:
+    """name → (aliases kept, country, kind, already listed) for the people's new aliases."""
+    from moderation.lib.names import given_names, ordinary_words
+    from moderation.lib.normalize import fold, is_other_script, normalize
+    from moderation.models import PublicFigure
+    from moderation.services import _build_lists
+
+    listed: dict[str, str] = {}
+    known_aliases: dict[str, set[str]] = defaultdict(set)
+    for name, aliases in PublicFigure.objects.values_list("name", "aliases"):
+        for alias in [name, *aliases.split(";")]:
+            key = normalize(alias.split("[")[0])
+            if key:
+                listed.setdefault(key, name)
+                known_aliases[name].add(key)
+    ordinary, given = ordinary_words(), given_names()
+    candidates: dict[str, list[str]] = {}
+    about: dict[str, tuple[str, str, bool]] = {}
+    skipped = 0
+    for name, aliases, country, kind in people:
+        target = listed.get(normalize(name))
+        is_listed = target is not None
+        target = target or name
+        about[target] = (country, kind, is_listed)
+        fresh = [] if is_listed else [name]
+        for alias in aliases:
+            key = normalize(alias)
+            words = key.split()
+            if not key or key in known_aliases[target] or (listed.get(key) not in (None, target)):
+                continue
+            if not is_other_script(alias) and (
+                len(key.replace(" ", "")) < 4 or (len(words) == 1 and (words[0] in ordinary or fold(words[0]) in given))
+            ):
+                skipped += 1
+                continue
+            fresh.append(alias)
+        if fresh:
+            candidates.setdefault(target, []).extend(a for a in fresh if a not in candidates.get(target, []))
+    print(f"{sum(map(len, candidates.values()))} aliases to try for {len(candidates)} people "
+          f"({skipped} one-word or short ones that are ordinary words or given names left out)", file=out)
+
+    prompts = _prompts() if prompts is None else prompts
+    before = _verdicts(_build_lists("check_figures:before"), prompts)
+    for round_number in range(1, 6):
+        # A new person's name is an alias like the others; without it the person goes.
+        extra = [(name, "; ".join(a for a in aliases if a != name)) for name, aliases in candidates.items()
+                 if aliases and (about[name][2] or name in aliases)]
+        after = _verdicts(_build_lists(f"check_figures:{round_number}", extra_figures=extra), prompts)
+        dropped = 0
+        for i, (category, prompt) in enumerate(prompts):
+            was, now = before[i], after[i]
+            if not (category == "allowed" and was.allowed and not now.allowed):
+                continue
+            name = now.details.get("name")
+            if name not in candidates:
+                continue
+            guilty = [a for a in candidates[name] if _in_prompt(a, prompt)] or list(candidates[name])
+            for alias in guilty:
+                print(f"dropped {name}: {alias}\t(names someone in: {prompt})", file=out)
+            candidates[name] = [a for a in candidates[name] if a not in guilty and name not in guilty]
+            dropped += len(guilty)
+        if not dropped:
+            break
+    caught = [p for i, (c, p) in enumerate(prompts) if c != "allowed" and before[i].allowed and not after[i].allowed]
+    kept = {name: (aliases, *about[name]) for name, aliases in candidates.items()
+            if aliases and (about[name][2] or name in aliases)}
+    print(f"kept {sum(len(v[0]) for v in kept.values())} aliases for {len(kept)} people "
+          f"({sum(not v[3] for v in kept.values())} of them new); {len(caught)} refused prompts newly caught", file=out)
+    for prompt in caught:
+        print(f"    caught: {prompt}", file=out)
+    return kept
+
+
+def write_figures(kept: dict[str, tuple[list[str], str, str, bool]], note: str) -> None:
+    from moderation.seed import DATA_DIR
+
+    folder = DATA_DIR / "public_figures"
+    texts = {path: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))}
+    new_by_kind = defaultdict(list)
+    for name, (aliases, country, kind, is_listed) in kept.items():
+        if not is_listed:
+            new_by_kind[kind].append(f"{name} | {'; '.join(a for a in aliases if a != name)} | {country}")
+            continue
+        for path, text in texts.items():
+            lines = text.split("\n")
+            for j, line in enumerate(lines):
+                parts = [p.strip() for p in line.split("|")]
+                if len(parts) >= 2 and parts[0] == name and not line.startswith("#"):
+                    parts[1] = "; ".join(a for a in [parts[1], *aliases] if a)
+                    lines[j] = " | ".join(parts)
+                    texts[path] = "\n".join(lines)
+                    break
+            else:
+                continue
+            break
+    for kind, lines in new_by_kind.items():
+        path = folder / f"{kind}.txt"
+        text = texts.get(path, f"# Real public figures: {kind}.\n[{kind}]\n")
+        if not text.endswith("\n"):
+            text += "\n"
+        texts[path] = text + f"# {note} ({datetime.date.today().isoformat()})\n" + "\n".join(lines) + "\n"
+    for path, text in texts.items():
+        path.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m moderation.eval.check_rules", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("candidates", type=Path)
+    parser.add_argument("--figures", action="store_true", help="the file lists people, not rules")
     parser.add_argument("--write", action="store_true", help="append the kept rules to the term files")
     parser.add_argument("--note", default="Rules tried against the development set", help="the comment above them")
     args = parser.parse_args(argv)
     _setup_django()
+    if args.figures:
+        people = check_figures(read_figures(args.candidates))
+        if args.write and people:
+            write_figures(people, args.note)
+            print(f"wrote aliases for {len(people)} people; a migration must add them to existing databases")
+        return 0
     kept = check(read_candidates(args.candidates))
     if args.write and kept:
         write(kept, args.note)

@@ -404,6 +404,29 @@ def _within_one_edit(a: str, b: str) -> bool:
     return a[i:] == b[i + 1 :]
 
 
+# One-letter prefixes written joined to the next word: Arabic wa-, bi-, li-, fa-, ka-;
+# Hebrew ve-, ha-, be-, le-, mi-, she-, ke-.
+_PREFIX_LETTERS = frozenset("وبلفكוהבלמשכ")
+
+
+def _spaced_script(ch: str) -> bool:
+    """Whether `ch`'s script separates words with spaces (not Han, kana, Thai, Lao,
+    Khmer, Burmese or Tibetan, whose names can only be found among the letters)."""
+    o = ord(ch)
+    unspaced = (
+        0x0E00 <= o <= 0x0EFF  # Thai, Lao
+        or 0x0F00 <= o <= 0x0FFF  # Tibetan
+        or 0x1000 <= o <= 0x109F  # Myanmar
+        or 0x1780 <= o <= 0x17FF  # Khmer
+        or 0x3040 <= o <= 0x30FF  # kana
+        or 0x3400 <= o <= 0x9FFF  # Han
+        or 0xF900 <= o <= 0xFAFF
+        or 0xFF66 <= o <= 0xFF9F  # half-width katakana
+        or 0x20000 <= o <= 0x2FFFF
+    )
+    return not unspaced
+
+
 @dataclass(frozen=True)
 class NameHit:
     name: str
@@ -573,15 +596,31 @@ class NameMatcher:
         return hit
 
     def find_literal(self, text: str) -> NameHit | None:
-        """A name written in another script, anywhere in `text` (the prompt as typed)."""
+        """A name written in another script, anywhere in `text` (the prompt as typed).
+
+        In scripts without spaces (Chinese, Japanese, Thai, …) anywhere in the
+        letters; in scripts with them (Arabic, Hebrew, Hindi, Korean, …) only from
+        the start of a word, or after a one-letter Arabic or Hebrew prefix ("و",
+        "and"): "والدم يسيل" (and the blood flows) squeezed holds "ميسي", Messi.
+        """
         if not self._literals or not text or text.isascii():
             return None
-        letters = squeeze(text)
+        words = [w for w in (squeeze(w) for w in text.split()) if w]
+        letters = "".join(words)
         if letters.isascii():
             return None
+        starts, at = set(), 0
+        for w in words:
+            starts.add(at)
+            if w[0] in _PREFIX_LETTERS and len(w) > 3:
+                starts.add(at + 1)
+            at += len(w)
         for alias, name in self._literals.items():
-            if alias in letters:
-                return NameHit(name, alias, False)
+            position = letters.find(alias)
+            while position != -1:
+                if position in starts or not _spaced_script(alias[0]):
+                    return NameHit(name, alias, False)
+                position = letters.find(alias, position + 1)
         return None
 
     def _fuzzy(self, text: str) -> NameHit | None:

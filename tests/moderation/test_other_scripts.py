@@ -208,3 +208,14 @@ def test_short_skeletons_do_not_count(prompt):
 def test_arabic_and_persian_kaf_and_yeh_are_one_letter():
     assert squeeze("كي") == squeeze("کی")
     assert compile_rule("illegal", "كوكايين", {}).literal == compile_rule("illegal", "کوکایین", {}).literal
+
+
+def test_a_name_in_a_script_with_spaces_starts_a_word():
+    # Squeezed, "والدم يسيل" (and the blood flows) holds ميسي (Messi) across the space.
+    torture = check_prompt("رجل يتم تعذيبه وقطع أصابعه والدم يسيل، صورة واقعية")
+    assert torture.details.get("name") != "Lionel Messi"
+    assert check_prompt("ميسي يلعب كرة القدم").details["name"] == "Lionel Messi"
+    assert check_prompt("وميسي في الملعب").details["name"] == "Lionel Messi"  # wa-, "and"
+    # Chinese and Japanese have no spaces: a name is found anywhere.
+    assert check_prompt("梅西在踢球").details["name"] == "Lionel Messi"
+    assert check_prompt("メッシがゴール").details["name"] == "Lionel Messi"

@@ -329,3 +329,13 @@ def test_a_living_office_holder_described_instead_of_named_is_refused(prompt):
 )
 def test_past_and_invented_office_holders_are_allowed(prompt):
     assert check_prompt(prompt).allowed, prompt
+
+
+def test_each_person_is_listed_once():
+    # Seeding keeps the first line of a name: a second line's aliases would be lost.
+    from collections import Counter
+
+    from moderation.seed import read_public_figures
+
+    counts = Counter(row["name"] for row in read_public_figures())
+    assert [name for name, n in counts.items() if n > 1] == []
