@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from moderation.lib import skeletons
-from moderation.lib.normalize import Token, is_other_script, normalize, squeeze
+from moderation.lib.normalize import Token, in_its_language, is_other_script, normalize, squeeze
 from moderation.lib.owned import ANIMALS, CHILD_WORDS, NAMED_WORDS, PEOPLE_WORDS, POSSESSIVES
 
 GAP = 3  # words a "..." may skip
@@ -72,7 +72,8 @@ def _literal_of(phrase: str, groups: dict[str, list[str]]) -> str | None:
     """A term in a script without a Latin reading as a literal, or None when it is not one.
 
     ``मुसलमान ... कीड़`` is two parts in order; a part may be a ``@group`` whose words
-    are all in such scripts (``@hi_group ... @hi_vermin``: any of each, in order).
+    are all in such scripts (``@hi_group ... @hi_vermin``: any of each, in order), or
+    spellings separated by ``|`` (any of them).
     """
     parts = [p.strip() for p in phrase.split("...")]
     spellings: list[list[str]] = []
@@ -83,7 +84,8 @@ def _literal_of(phrase: str, groups: dict[str, list[str]]) -> str | None:
                 return None
             spellings.append([squeeze(m) for m in members])
         elif is_other_script(part) and "@" not in part:
-            spellings.append([squeeze(part)])
+            # "رأس مقطوع|رؤوس مقطوعة": any of these spellings in this place.
+            spellings.append([squeeze(alt) for alt in part.split("|") if squeeze(alt)])
         else:
             return None
     if not all(all(s) for s in spellings):
@@ -192,6 +194,11 @@ def compile_rule(
             else:
                 key = normalize(stem).replace(" ", "")
             (prefixes.append if m.endswith("*") else exact.add)(key)
+            # "смрт", "секс": all look-alike letters, read as Latin ("cmpt") alone, and
+            # as Russian or Serbian ("smrt") beside other words of the language.
+            spelled = normalize(in_its_language(stem)).replace(" ", "")
+            if spelled != key and not any(c.isdigit() for c in stem):
+                (prefixes.append if m.endswith("*") else exact.add)(spelled)
         if not exact and not prefixes:
             return None
         slots.append(Slot(frozenset(exact), tuple(prefixes), gap))

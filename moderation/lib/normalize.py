@@ -234,8 +234,8 @@ _GREEK_CLOSE_LOOKALIKES = set("αεικορτχ")
 
 def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents: bool):
     """A re.sub callback: a whole word of another alphabet → Latin letters, unless it
-    is made only of the closest look-alikes ("сех"). Greek drops its accents first;
-    Cyrillic keeps them (й is not и)."""
+    is made only of the closest look-alikes ("сех") and `lookalikes` is given. Greek
+    drops its accents first; Cyrillic keeps them (й is not и)."""
 
     def transliterate(match: re.Match) -> str:
         word = match.group(0)
@@ -243,7 +243,7 @@ def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents
             word = "".join(
                 ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
             )
-        if set(word) <= lookalikes:
+        if lookalikes and set(word) <= lookalikes:
             return word
         return word.translate(table)
 
@@ -252,6 +252,23 @@ def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents
 
 _transliterate_cyrillic = _transliterator(_CYRILLIC_LATIN, _CLOSE_LOOKALIKES, drop_accents=False)
 _transliterate_greek = _transliterator(_GREEK_LATIN, _GREEK_CLOSE_LOOKALIKES, drop_accents=True)
+# Beside other words of the language, a word of look-alikes is that language too:
+# "куртке" (jacket) in a Russian prompt is kurtke, not "kyptke"; "сех" in an English one
+# is still a disguised "cex".
+_transliterate_cyrillic_all = _transliterator(_CYRILLIC_LATIN, set(), drop_accents=False)
+_transliterate_greek_all = _transliterator(_GREEK_LATIN, set(), drop_accents=True)
+
+
+def in_its_language(word: str) -> str:
+    """`word` with its Cyrillic and Greek words transliterated even when they are all
+    look-alikes (a term's word, read as it would be beside other words of its language)."""
+    word = _CYRILLIC_WORD.sub(_transliterate_cyrillic_all, word.lower())
+    return _GREEK_WORD.sub(_transliterate_greek_all, word)
+
+
+def _in_language(words: list[str], lookalikes: set[str]) -> bool:
+    """Whether some word of that alphabet is more than look-alikes: the prompt is written in it."""
+    return any(not set(w) <= lookalikes for w in words)
 
 
 def _cyrillic_leet(match: re.Match) -> str:
@@ -280,8 +297,14 @@ def fold(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _GREEK_CAPITALS_IN_LATIN.sub(lambda m: m.group(0).translate(_GREEK_CAPITALS), text)
     text = _CYRILLIC_LEET_WORD.sub(_cyrillic_leet, text.lower())
-    text = _CYRILLIC_WORD.sub(_transliterate_cyrillic, text)
-    text = _GREEK_WORD.sub(_transliterate_greek, text)
+    cyrillic = _CYRILLIC_WORD.findall(text)
+    if cyrillic:
+        russian = _in_language(cyrillic, _CLOSE_LOOKALIKES)
+        text = _CYRILLIC_WORD.sub(_transliterate_cyrillic_all if russian else _transliterate_cyrillic, text)
+    greek = _GREEK_WORD.findall(text)
+    if greek:
+        in_greek = _in_language(greek, _GREEK_CLOSE_LOOKALIKES)
+        text = _GREEK_WORD.sub(_transliterate_greek_all if in_greek else _transliterate_greek, text)
     text = text.translate(_CONFUSABLE_TABLE).translate(_ARABIC_PERSIAN)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
     text = unicodedata.normalize("NFKD", text)

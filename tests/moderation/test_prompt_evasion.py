@@ -55,3 +55,13 @@ def test_tricks_work_in_every_category(prompt, category):
 
 def test_normalize_folds_to_plain_words():
     assert normalize("Ｎ.Ü.Ｄ.Ｅ  Scunthorpe’s") == "nude scunthorpe"
+
+
+def test_a_russian_word_of_look_alike_letters_is_russian_beside_other_russian_words():
+    from moderation.lib.normalize import normalize
+
+    # куртке (jacket) is all look-alikes of Latin letters: "kyptke" on its own.
+    assert normalize("девушка в куртке-бомбере, уличная мода").split()[2] == "kurtke"
+    assert check_prompt("девушка в куртке-бомбере, уличная мода, Москва").allowed
+    # Alone among Latin words it is still a disguise.
+    assert normalize("сех scene").split()[0] == "cex"
