@@ -17,6 +17,10 @@ pytestmark = pytest.mark.django_db
         "educational poster showing how to spot a fake banknote: watermark, security thread",
         "una chica con blusa color nude y jeans, moda urbana",
         "squirrel smuggling acorns in its cheeks, macro photo",
+        "big cock crowing on a fence at sunrise, farm photo",
+        "девушка в куртке-бомбере, уличная мода, Москва",
+        "our team got massacred 7-0 lol, sad fans in the rain with soggy scarves",
+        "my cat murdering a toilet paper roll, chaos, funny photo",
         # Blind set 19: art titles, tarot, colours, Swedish "slut" (the end), a town called Obama.
         "Bernini's The Rape of Proserpina, marble sculpture in soft museum light",
         "the Hanged Man tarot card in a gilded art deco style",
