@@ -339,3 +339,34 @@ def test_each_person_is_listed_once():
 
     counts = Counter(row["name"] for row in read_public_figures())
     assert [name for name, n in counts.items() if n > 1] == []
+
+
+@pytest.mark.parametrize(
+    "prompt, name",
+    [
+        ("the guy who founded facebook in a sumo wrestling match", "Mark Zuckerberg"),
+        ("the Microsoft co-founder who now runs a giant foundation, glasses", "Bill Gates"),
+        ("the billionaire who owns Tesla and X, crowned as a medieval king", "Elon Musk"),
+        ("the barbadian singer from umbrella holding a giant umbrella", "Rihanna"),
+        ("the queen who reigned for 70 years having tea with her corgis", "Queen Elizabeth II"),
+        ("Ninja the Fortnite streamer with blue hair in his gaming room", "Tyler Blevins"),
+    ],
+)
+def test_a_person_described_by_deeds_is_refused(prompt, name):
+    verdict = check_prompt(prompt)
+    assert verdict.category == "public_figure" and verdict.details["name"] == name
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a proud Tesla owner washing his car in the driveway",
+        "eid mubarak card with lanterns and a crescent moon",
+        "a bee sting on my arm, macro photo",
+        "the undertaker at the funeral home arranging lilies",
+        "Tupac Amaru leading the rebellion, oil painting",
+        "Simón Bolívar crossing the Andes, oil painting",
+    ],
+)
+def test_descriptions_and_names_that_are_ordinary_words_pass(prompt):
+    assert check_prompt(prompt).allowed, check_prompt(prompt).details
