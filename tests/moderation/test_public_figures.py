@@ -150,7 +150,7 @@ def test_without_its_context_or_after_an_article_it_is_the_word(prompt):
     assert check_prompt(prompt).allowed, prompt
 
 
-def test_contextual_aliases_are_added_to_existing_figures():
+def test_contextual_aliases_are_added_to_existing_figures(fresh_lists):
     from moderation.seed import add_missing_aliases
     from moderation.services import bump_lists_version
 
