@@ -32,11 +32,14 @@ WORLD="${WORLD:-stage1}"
 # the machine).
 MAX_RSS_GB="${MAX_RSS_GB:-6}"
 
-# jemalloc makes the convolutions 2-6x faster on this CPU (FACTS.md).
+# jemalloc makes the convolutions 2-6x faster on this CPU (FACTS.md). FACTS.md's
+# never-decay setting (dirty_decay_ms:-1) let the decoder's process grow by about
+# 1.8 GB per 100 steps (18 GB after 1 h 45 min); with pages returned after 5 s it
+# stayed at 1.9 GB for the next 40 minutes at the same speed (docs/model.md).
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 if [ -e "$JEMALLOC" ]; then
   export LD_PRELOAD="$JEMALLOC${LD_PRELOAD:+:$LD_PRELOAD}"
-  export MALLOC_CONF="${MALLOC_CONF:-background_thread:true,dirty_decay_ms:-1,muzzy_decay_ms:-1}"
+  export MALLOC_CONF="${MALLOC_CONF:-background_thread:true,dirty_decay_ms:5000,muzzy_decay_ms:5000}"
 fi
 
 stage() {
