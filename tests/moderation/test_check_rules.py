@@ -62,3 +62,25 @@ def test_write_appends_under_a_note(tmp_path, monkeypatch):
     assert lines[:2] == ["# Violence.", "beheaded"]
     assert lines[2].startswith("# a note (")
     assert lines[3] == "~jaw breaks"
+
+
+def test_an_alias_that_names_someone_in_an_innocent_prompt_is_dropped():
+    from moderation.eval.check_rules import check_figures
+
+    prompts = [
+        ("allowed", "a rose garden in June"),
+        ("public_figure", "the zorblax founder waving at a crowd"),
+    ]
+    out = io.StringIO()
+    kept = check_figures(
+        [
+            ("Rosé Zorbl", ["rose", "zorblax founder"], "KR", "celebrities"),  # "rose": a given name, left out
+            ("Mark Zuckerberg", ["founder of zorbface", "rose garden"], "US", "business"),
+        ],
+        prompts,
+        out,
+    )
+    assert kept["Rosé Zorbl"][0] == ["Rosé Zorbl", "zorblax founder"] and kept["Rosé Zorbl"][3] is False
+    assert kept["Mark Zuckerberg"][0] == ["founder of zorbface"] and kept["Mark Zuckerberg"][3] is True
+    assert "dropped Mark Zuckerberg: rose garden" in out.getvalue()
+    assert "1 refused prompts newly caught" in out.getvalue()
