@@ -139,7 +139,7 @@ POSSESSIVE_S = {
 
 def add(apps, schema_editor):
     """Session 9's terms and people (through the usual seed), the named figures' new aliases,
-    and the possessive phrases that could never match switched off."""
+    the possessive phrases that could never match switched off, and "kys" made ambiguous."""
     from moderation.seed import add_missing_aliases, seed_lists
 
     Term = apps.get_model("moderation", "Term")
@@ -148,10 +148,13 @@ def add(apps, schema_editor):
     add_missing_aliases(PublicFigure, names=FIGURES)
     for category, phrases in POSSESSIVE_S.items():
         Term.objects.filter(category=category, phrase__in=phrases).update(active=False)
+    # "kys" is Kazakh қыс (winter) transliterated: it refuses with a second cue now.
+    Term.objects.filter(category="self_harm", phrase="kys").update(ambiguous=True)
 
 
 def undo(apps, schema_editor):
     Term = apps.get_model("moderation", "Term")
+    Term.objects.filter(category="self_harm", phrase="kys").update(ambiguous=False)
     for category, phrases in POSSESSIVE_S.items():
         Term.objects.filter(category=category, phrase__in=phrases).update(active=True)
 

@@ -21,6 +21,10 @@ pytestmark = pytest.mark.django_db
         "девушка в куртке-бомбере, уличная мода, Москва",
         "our team got massacred 7-0 lol, sad fans in the rain with soggy scarves",
         "my cat murdering a toilet paper roll, chaos, funny photo",
+        # Set 54: Kazakh қыс (winter) reads "kys"; a Hungarian slug is a "naked snail".
+        "бүркітші қыранымен таудың басында, қыс",
+        "meztelen csiga a salátalevélen, makró fotó",
+        "Gjergj Kastrioti Skënderbeu mbi kalë, pikturë e vjetër",
         # Blind set 19: art titles, tarot, colours, Swedish "slut" (the end), a town called Obama.
         "Bernini's The Rape of Proserpina, marble sculpture in soft museum light",
         "the Hanged Man tarot card in a gilded art deco style",
