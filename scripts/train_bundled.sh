@@ -35,7 +35,7 @@ MAX_RSS_GB="${MAX_RSS_GB:-6}"
 # jemalloc makes the convolutions 2-6x faster on this CPU (FACTS.md). FACTS.md's
 # never-decay setting (dirty_decay_ms:-1) let the decoder's process grow by about
 # 1.8 GB per 100 steps (18 GB after 1 h 45 min); with pages returned after 5 s it
-# stayed at 1.9 GB for the next 40 minutes at the same speed (docs/model.md).
+# stayed at 1.9-2.1 GB for the next hour at the same speed (docs/model.md).
 JEMALLOC=/usr/lib/x86_64-linux-gnu/libjemalloc.so.2
 if [ -e "$JEMALLOC" ]; then
   export LD_PRELOAD="$JEMALLOC${LD_PRELOAD:+:$LD_PRELOAD}"
