@@ -258,7 +258,7 @@ def _most_specific(rules):
     )
 
 
-def check_prompt(text: str) -> Verdict:
+def check_prompt(text: str, lists: CompiledLists | None = None) -> Verdict:
     """Refuse prompts asking for sexual, violent, hateful, self-harm or illegal content, or naming a real person.
 
     A listed term refuses on its own unless it is marked *ambiguous* (its words
@@ -270,8 +270,11 @@ def check_prompt(text: str) -> Verdict:
     for the classifier too, so the word alone cannot refuse by the back door.
     A violence, self-harm or illegal term found only inside a capitalised place
     name ("Massacre Rocks", "Dead Woman's Pass") is treated as ambiguous too.
+
+    `lists` defaults to the site's compiled lists; ``moderation.eval.check_rules``
+    passes lists built with candidate rules beside them.
     """
-    lists = compiled_lists()
+    lists = compiled_lists() if lists is None else lists
     tokens = tokenize(text or "")
     hits = lists.terms.match_spans(tokens, text or "")
     places = _in_place_names_only(text or "", hits, lists.terms)

@@ -64,14 +64,9 @@ def _prompts() -> list[tuple[str, str]]:
 
 
 def _verdicts(lists, prompts):
-    from moderation import services
+    from moderation.services import check_prompt
 
-    saved = services.compiled_lists
-    services.compiled_lists = lambda: lists
-    try:
-        return [services.check_prompt(p) for _, p in prompts]
-    finally:
-        services.compiled_lists = saved
+    return [check_prompt(p, lists) for _, p in prompts]
 
 
 def check(
@@ -263,24 +258,23 @@ def write_figures(kept: dict[str, tuple[list[str], str, str, bool]], note: str) 
     from moderation.seed import DATA_DIR
 
     folder = DATA_DIR / "public_figures"
-    texts = {path: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.txt"))}
+    lines_of = {path: path.read_text(encoding="utf-8").split("\n") for path in sorted(folder.glob("*.txt"))}
+    where = {}  # listed name -> (file, line number), the first line that lists it
+    for path, lines in lines_of.items():
+        for j, line in enumerate(lines):
+            name = line.split("|", 1)[0].strip()
+            if "|" in line and not line.startswith("#"):
+                where.setdefault(name, (path, j))
     new_by_kind = defaultdict(list)
     for name, (aliases, country, kind, is_listed) in kept.items():
-        if not is_listed:
+        if not is_listed or name not in where:
             new_by_kind[kind].append(f"{name} | {'; '.join(a for a in aliases if a != name)} | {country}")
             continue
-        for path, text in texts.items():
-            lines = text.split("\n")
-            for j, line in enumerate(lines):
-                parts = [p.strip() for p in line.split("|")]
-                if len(parts) >= 2 and parts[0] == name and not line.startswith("#"):
-                    parts[1] = "; ".join(a for a in [parts[1], *aliases] if a)
-                    lines[j] = " | ".join(parts)
-                    texts[path] = "\n".join(lines)
-                    break
-            else:
-                continue
-            break
+        path, j = where[name]
+        parts = [p.strip() for p in lines_of[path][j].split("|")]
+        parts[1] = "; ".join(a for a in [parts[1], *aliases] if a)
+        lines_of[path][j] = " | ".join(parts)
+    texts = {path: "\n".join(lines) for path, lines in lines_of.items()}
     for kind, lines in new_by_kind.items():
         path = folder / f"{kind}.txt"
         text = texts.get(path, f"# Real public figures: {kind}.\n[{kind}]\n")

@@ -84,3 +84,27 @@ def test_an_alias_that_names_someone_in_an_innocent_prompt_is_dropped():
     assert kept["Mark Zuckerberg"][0] == ["founder of zorbface"] and kept["Mark Zuckerberg"][3] is True
     assert "dropped Mark Zuckerberg: rose garden" in out.getvalue()
     assert "1 refused prompts newly caught" in out.getvalue()
+
+
+def test_write_figures_adds_aliases_to_the_listed_line_and_new_people_under_a_note(tmp_path, monkeypatch):
+    from moderation import seed
+    from moderation.eval.check_rules import write_figures
+
+    folder = tmp_path / "public_figures"
+    folder.mkdir()
+    (folder / "business.txt").write_text(
+        "# Business.\n[business]\n# Zorb Ash | an old line, commented out | US\nZorb Ash | Ash | US\n"
+    )
+    monkeypatch.setattr(seed, "DATA_DIR", tmp_path)
+    write_figures(
+        {
+            "Zorb Ash": (["founder of zorbco"], "US", "business", True),
+            "Quill Vane": (["Quill Vane", "the zorbco rival"], "FR", "business", False),
+        },
+        "a note",
+    )
+    lines = (folder / "business.txt").read_text().splitlines()
+    assert lines[2] == "# Zorb Ash | an old line, commented out | US"
+    assert lines[3] == "Zorb Ash | Ash; founder of zorbco | US"
+    assert lines[4].startswith("# a note (")
+    assert lines[5] == "Quill Vane | the zorbco rival | FR"
