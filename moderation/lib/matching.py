@@ -46,7 +46,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from moderation.lib import skeletons
-from moderation.lib.normalize import Token, in_its_language, is_other_script, normalize, squeeze
+from moderation.lib.normalize import (
+    Token,
+    in_its_language,
+    is_other_script,
+    normalize,
+    squeeze,
+    squeezed_words,
+)
 from moderation.lib.owned import ANIMALS, CHILD_WORDS, NAMED_WORDS, PEOPLE_WORDS, POSSESSIVES
 
 GAP = 3  # words a "..." may skip
@@ -612,7 +619,7 @@ class NameMatcher:
         """
         if not self._literals or not text or text.isascii():
             return None
-        words = [w for w in (squeeze(w) for w in text.split()) if w]
+        words = squeezed_words(text)
         letters = "".join(words)
         if letters.isascii():
             return None

@@ -209,6 +209,7 @@ _CYRILLIC_LATIN = str.maketrans(
     }
 )  # fmt: skip
 _CYRILLIC_WORD = re.compile(r"\b[\u0400-\u04ff]{2,}\b")
+_CYRILLIC_SPLIT = re.compile(f"({_CYRILLIC_WORD.pattern})")
 # Digits inside a Cyrillic word are its leetspeak ("х0хлы"): read as the letters they stand for.
 _CYRILLIC_LEET_WORD = re.compile(
     r"(?<![A-Za-z0-9])(?=[0-9]*[\u0400-\u04ff])[\u0400-\u04ff0-9]*[0-9][\u0400-\u04ff0-9]*(?![A-Za-z0-9])"
@@ -229,16 +230,16 @@ _GREEK_LATIN = str.maketrans(
     }
 )  # fmt: skip
 _GREEK_WORD = re.compile(r"\b[\u0370-\u03ff\u1f00-\u1fff]{2,}\b")
+_GREEK_SPLIT = re.compile(f"({_GREEK_WORD.pattern})")
 _GREEK_CLOSE_LOOKALIKES = set("αεικορτχ")
 
 
 def _transliterator(table: dict[int, str], lookalikes: set[str], *, drop_accents: bool):
-    """A re.sub callback: a whole word of another alphabet → Latin letters, unless it
-    is made only of the closest look-alikes ("сех") and `lookalikes` is given. Greek
-    drops its accents first; Cyrillic keeps them (й is not и)."""
+    """A whole word of another alphabet → Latin letters, unless it is made only of
+    the closest look-alikes ("сех") and `lookalikes` is given. Greek drops its
+    accents first; Cyrillic keeps them (й is not и)."""
 
-    def transliterate(match: re.Match) -> str:
-        word = match.group(0)
+    def transliterate(word: str) -> str:
         if drop_accents:
             word = "".join(
                 ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch)
@@ -262,13 +263,21 @@ _transliterate_greek_all = _transliterator(_GREEK_LATIN, set(), drop_accents=Tru
 def in_its_language(word: str) -> str:
     """`word` with its Cyrillic and Greek words transliterated even when they are all
     look-alikes (a term's word, read as it would be beside other words of its language)."""
-    word = _CYRILLIC_WORD.sub(_transliterate_cyrillic_all, word.lower())
-    return _GREEK_WORD.sub(_transliterate_greek_all, word)
+    word = _CYRILLIC_WORD.sub(lambda m: _transliterate_cyrillic_all(m.group(0)), word.lower())
+    return _GREEK_WORD.sub(lambda m: _transliterate_greek_all(m.group(0)), word)
 
 
-def _in_language(words: list[str], lookalikes: set[str]) -> bool:
-    """Whether some word of that alphabet is more than look-alikes: the prompt is written in it."""
-    return any(not set(w) <= lookalikes for w in words)
+def _transliterate_words(text: str, split: re.Pattern, lookalikes: set[str], every_word, disguises) -> str:
+    """`text` with its words of one alphabet transliterated, in one scan: every word
+    (`every_word`) when some word is more than look-alikes, so that the prompt is
+    written in that language, else only the words that are not disguises."""
+    pieces = split.split(text)  # text, word, text, word, …, text
+    if len(pieces) == 1:
+        return text
+    words = pieces[1::2]
+    transliterate = every_word if any(not set(w) <= lookalikes for w in words) else disguises
+    pieces[1::2] = [transliterate(w) for w in words]
+    return "".join(pieces)
 
 
 def _cyrillic_leet(match: re.Match) -> str:
@@ -297,14 +306,8 @@ def fold(text: str) -> str:
     text = _INVISIBLE.sub("", text)
     text = _GREEK_CAPITALS_IN_LATIN.sub(lambda m: m.group(0).translate(_GREEK_CAPITALS), text)
     text = _CYRILLIC_LEET_WORD.sub(_cyrillic_leet, text.lower())
-    cyrillic = _CYRILLIC_WORD.findall(text)
-    if cyrillic:
-        russian = _in_language(cyrillic, _CLOSE_LOOKALIKES)
-        text = _CYRILLIC_WORD.sub(_transliterate_cyrillic_all if russian else _transliterate_cyrillic, text)
-    greek = _GREEK_WORD.findall(text)
-    if greek:
-        in_greek = _in_language(greek, _GREEK_CLOSE_LOOKALIKES)
-        text = _GREEK_WORD.sub(_transliterate_greek_all if in_greek else _transliterate_greek, text)
+    text = _transliterate_words(text, _CYRILLIC_SPLIT, _CLOSE_LOOKALIKES, _transliterate_cyrillic_all, _transliterate_cyrillic)
+    text = _transliterate_words(text, _GREEK_SPLIT, _GREEK_CLOSE_LOOKALIKES, _transliterate_greek_all, _transliterate_greek)
     text = text.translate(_CONFUSABLE_TABLE).translate(_ARABIC_PERSIAN)
     # Accents: decompose and drop the combining marks ("nüde", "Beyoncé").
     text = unicodedata.normalize("NFKD", text)
@@ -409,8 +412,17 @@ def squeeze(text: str) -> str:
     Words in those scripts reach no token (the tokens are Latin, Cyrillic is
     transliterated); their terms are matched as substrings of this text.
     """
+    return _letters(fold(text))
+
+
+def squeezed_words(text: str) -> list[str]:
+    """`text` folded once and split at its spaces, each word squeezed; empty words dropped."""
+    return [w for w in map(_letters, fold(text).split()) if w]
+
+
+def _letters(folded: str) -> str:
     # Letters, digits and the vowel signs of Indic scripts (marks that fold keeps).
-    return "".join(ch for ch in fold(text) if unicodedata.category(ch)[0] in "LNM")
+    return "".join(ch for ch in folded if unicodedata.category(ch)[0] in "LNM")
 
 
 def is_other_script(text: str) -> bool:
