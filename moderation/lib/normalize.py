@@ -157,6 +157,25 @@ _LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 # possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
 _RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
 _ECHO = re.compile(r"\({3}\s*([^()\s][^()]{0,40}?)\s*\){3}")
+
+# Emoji would vanish with the punctuation. Those that stand for an object are read as
+# its word ("a 🔫 pointed at a crowd", "jews = 🐀"); those used as sexual slang (🍆💦,
+# 🔞) become marker words no one types, which the term lists combine
+# (moderation/data/terms/sexual.txt): alone, a peach is a peach. 卐 is the swastika's
+# character, so the allow phrases for Hindu and Buddhist ones apply to it.
+_EMOJI_WORDS = {
+    "🔪": "knife", "🗡": "dagger", "⚔": "swords", "🔫": "gun", "🩸": "blood", "💉": "syringe",
+    "💊": "pills", "💣": "bomb", "🧨": "dynamite", "💀": "skull", "☠": "skull", "⚰": "coffin",
+    "🪦": "gravestone", "🪓": "axe", "⛓": "chains", "🪢": "rope", "🔥": "fire",
+    "🐀": "rat", "🐁": "mouse", "🪳": "cockroach", "🐒": "monkey", "🐵": "monkey",
+    "🦍": "gorilla", "🐖": "pig", "🐷": "pig", "💵": "money", "💴": "money", "💶": "money",
+    "💷": "money", "💰": "money", "💸": "money", "👙": "bikini", "🧒": "child", "👧": "girl",
+    "👦": "boy", "👶": "baby", "卐": "swastika",
+    "🍆": "emojieggplant", "🍑": "emojipeach", "💦": "emojisplash", "👅": "emojitongue",
+    "🔞": "emojiadult", "🥵": "emojihotface", "🫦": "emojilip", "🍒": "emojicherries",
+    "🌮": "emojitaco", "🍌": "emojibanana", "🖕": "emojifinger",
+}  # fmt: skip
+_EMOJI = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
 _SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
 # English possessives ("Obama's", "the Joneses'"), and Turkish case endings written
@@ -336,6 +355,7 @@ def tokenize(text: str) -> list[Token]:
     # "(((they)))" marks a group as Jewish in antisemitic memes: the parentheses
     # would vanish with the rest of the punctuation, so they become a word.
     folded = _ECHO.sub(r" tripleparens \1 ", _POSSESSIVE.sub("", fold(text)))
+    folded = _EMOJI.sub(lambda m: f" {_EMOJI_WORDS[m.group(0)]} ", folded)
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:
