@@ -174,7 +174,7 @@ def test_an_asterisk_for_a_hidden_letter(prompt, allowed):
 # Slavic "s" (with, from) is a word; an English possessive is not: the tokenizer
 # drops "'s", so "smuggler s cove" could never meet "smuggler's cove".
 SLAVIC_S = {"obchod s lidmi", "obchodovanie s ludmi", "pokonchit s soboy", "skočiti s krova",
-            "skočila s mosta", "skočio s mosta"}  # fmt: skip
+            "skočila s mosta", "skočio s mosta", "shagnut|shagnula|shagnul s kryshi|mosta"}  # fmt: skip
 
 
 def test_no_term_spells_a_possessive_with_a_lone_s():
