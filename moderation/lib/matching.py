@@ -237,6 +237,18 @@ class TermMatcher:
         # Scenes: their parts are found like terms, then each scene whose parts all are.
         self._scenes = [r for r in rules if r.parts]
         self._scene_words = self._index([p for r in self._scenes for p in r.parts if not p.literal])
+        # Each scene is filed under its first word part (by identity: hashing a Rule
+        # hashes all its fields), so a prompt looks only at the scenes one of whose parts
+        # it holds; scenes of literals alone are looked at when the prompt has such letters.
+        self._scene_order = {id(scene): i for i, scene in enumerate(self._scenes)}
+        self._scenes_by_part: dict[int, list[Rule]] = defaultdict(list)
+        self._literal_scenes = []
+        for scene in self._scenes:
+            first = next((p for p in scene.parts if not p.literal), None)
+            if first is None:
+                self._literal_scenes.append(scene)
+            else:
+                self._scenes_by_part[id(first)].append(scene)
         # Longest first, so that a longer allow literal is hidden whole.
         self._allow_literals = sorted(
             (
@@ -332,19 +344,23 @@ class TermMatcher:
     def _scene_hits(self, keys: Sequence[frozenset[str] | None], letters: str, n: int) -> list[Hit]:
         if not self._scenes:
             return []
-        found: dict[Rule, tuple[int, int]] = {}
+        found: dict[int, tuple[int, int]] = {}  # id(part) -> its first span
         for part, start, end in self._find(self._scene_words, keys):
-            found.setdefault(part, (start, end))
+            found.setdefault(id(part), (start, end))
+        candidates = [scene for key in found for scene in self._scenes_by_part.get(key, ())]
+        if letters:
+            candidates += self._literal_scenes
+        candidates.sort(key=lambda scene: self._scene_order[id(scene)])
         hits = []
-        for scene in self._scenes:
+        for scene in candidates:
             spans = []
             for part in scene.parts:
                 if part.literal:
                     if not (letters and literal_in(part.literal, letters)):
                         break
                     spans.append((n, n))
-                elif part in found:
-                    spans.append(found[part])
+                elif id(part) in found:
+                    spans.append(found[id(part)])
                 else:
                     break
             else:
