@@ -144,19 +144,11 @@ def compare(*, size: int = 256, runs: int = 3, n: int = 4, seed: int = 0, precis
     )
 
 
-def _rss_mb() -> float:
-    """This process's resident memory now, in MB (0 where /proc is missing)."""
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmRSS:"))
-    except (OSError, StopIteration):
-        return 0.0
-
-
 def time_requests(*, sizes: list[int], runs: int = 3, n: int = 4, preset: str = "bundled", log: Any = None) -> dict[int, list[float]]:
     """Seconds per text-to-image request of `n` images at each size, through the engine."""
     from gpu_worker.engine import Engine, EngineConfig
     from gpu_worker.interface import GenerationRequest
+    from gpu_worker.train.common import resident_bytes
 
     say = log or (lambda *_: None)
     engine = Engine.from_config(EngineConfig(preset=preset, device=os.environ.get("EASEL_DEVICE", "auto")))
@@ -170,7 +162,7 @@ def time_requests(*, sizes: list[int], runs: int = 3, n: int = 4, preset: str = 
             started = time.perf_counter()
             engine.generate(request)
             results[size].append(time.perf_counter() - started)
-            say(f"{size}px run {i + 1}/{runs}: {results[size][-1]:.2f} s, RSS {_rss_mb():.0f} MB")
+            say(f"{size}px run {i + 1}/{runs}: {results[size][-1]:.2f} s, RSS {resident_bytes() / 2**20:.0f} MB")
     say(f"model: {engine.model_name}, precision {engine.pipeline.precision}")
     return results
 

@@ -262,9 +262,8 @@ def write_figures(kept: dict[str, tuple[list[str], str, str, bool]], note: str) 
     where = {}  # listed name -> (file, line number), the first line that lists it
     for path, lines in lines_of.items():
         for j, line in enumerate(lines):
-            name = line.split("|", 1)[0].strip()
             if "|" in line and not line.startswith("#"):
-                where.setdefault(name, (path, j))
+                where.setdefault(line.split("|", 1)[0].strip(), (path, j))
     new_by_kind = defaultdict(list)
     for name, (aliases, country, kind, is_listed) in kept.items():
         if not is_listed or name not in where:

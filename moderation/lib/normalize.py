@@ -175,7 +175,7 @@ _EMOJI_WORDS = {
     "🔞": "emojiadult", "🥵": "emojihotface", "🫦": "emojilip", "🍒": "emojicherries",
     "🌮": "emojitaco", "🍌": "emojibanana", "🖕": "emojifinger",
 }  # fmt: skip
-_EMOJI = re.compile("|".join(map(re.escape, _EMOJI_WORDS)))
+_EMOJI_TABLE = str.maketrans({emoji: f" {word} " for emoji, word in _EMOJI_WORDS.items()})
 _SEPARATORS = re.compile(r"[._\-*~/\\'^:,|]+")
 _STRETCH = re.compile(r"(.)\1{2,}")
 # English possessives ("Obama's", "the Joneses'"), and Turkish case endings written
@@ -355,7 +355,7 @@ def tokenize(text: str) -> list[Token]:
     # "(((they)))" marks a group as Jewish in antisemitic memes: the parentheses
     # would vanish with the rest of the punctuation, so they become a word.
     folded = _ECHO.sub(r" tripleparens \1 ", _POSSESSIVE.sub("", fold(text)))
-    folded = _EMOJI.sub(lambda m: f" {_EMOJI_WORDS[m.group(0)]} ", folded)
+    folded = folded.translate(_EMOJI_TABLE)
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:
