@@ -156,6 +156,19 @@ _LEET_L = str.maketrans({**_LEET, "1": "l", "|": "l"})
 # A "word" in the raw text: letters, digits and the symbols leetspeak uses,
 # possibly broken up by separators (n.u.d.e, n-u-d-e, n_u_d_e, n*u*d*e).
 _RAW_WORD = re.compile(r"[a-z0-9@$!|+]+(?:[._\-*~/\\'^:,|]+[a-z0-9@$!|+]+)*")
+# Letters spaced out one by one, with wider gaps between the words they spell:
+# "k i l l i n g  a  h o s t a g e". Each gap of two or more spaces ends a word.
+_SPACED_RUN = re.compile(r"(?<!\S)(?:[a-z0-9@$] {1,4}){2,}[a-z0-9@$](?!\S)")
+_WIDE_GAP = re.compile(r" {2,}")
+
+
+def _split_spaced_words(match: re.Match) -> str:
+    run = match.group(0)
+    if not _WIDE_GAP.search(run):
+        return run  # one spelled-out word (or several): the run merging in tokenize reads it
+    return " ".join(group.replace(" ", "") for group in _WIDE_GAP.split(run))
+
+
 _ECHO = re.compile(r"\({3}\s*([^()\s][^()]{0,40}?)\s*\){3}")
 
 # Emoji would vanish with the punctuation. Those that stand for an object are read as
@@ -356,6 +369,7 @@ def tokenize(text: str) -> list[Token]:
     # would vanish with the rest of the punctuation, so they become a word.
     folded = _ECHO.sub(r" tripleparens \1 ", _POSSESSIVE.sub("", fold(text)))
     folded = folded.translate(_EMOJI_TABLE)
+    folded = _SPACED_RUN.sub(_split_spaced_words, folded)
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:

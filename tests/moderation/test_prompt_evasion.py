@@ -24,6 +24,7 @@ pytestmark = pytest.mark.django_db
         ("underscores between letters", "a n_u_d_e woman"),
         ("spaced letters", "a n u d e woman"),
         ("spaced letters with the article after", "n u d e a woman on a bed"),
+        ("spaced letters, words apart by two spaces", "a  n u d e  w o m a n  on a bed"),
         ("separator inside the word", "a nu-de woman"),
         ("leetspeak digits", "a nud3 woman"),
         ("leetspeak symbols", "a n@ked woman"),
@@ -51,6 +52,15 @@ def test_it_sees_through(trick, prompt):
 )
 def test_tricks_work_in_every_category(prompt, category):
     assert check_prompt(prompt).category == category
+
+
+def test_words_spelled_out_letter_by_letter_are_read_apart_at_wider_gaps():
+    # Blind set 60: the run was read as one word, "killingahostage", and passed.
+    assert normalize("k i l l i n g  a  h o s t a g e with a knife") == (
+        "killing a hostage with a knife"
+    )
+    assert check_prompt("k i l l i n g  a  h o s t a g e with a knife").category == "violence"
+    assert normalize("k  i  l  l") == "kill"  # every gap wide: still one word
 
 
 def test_normalize_folds_to_plain_words():
