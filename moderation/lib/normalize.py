@@ -373,6 +373,9 @@ def tokenize(text: str) -> list[Token]:
     raw_words = _RAW_WORD.findall(folded)
     pieces: list[str] = []
     for raw in raw_words:
+        # A "!" ending a word is an exclamation mark, not a leetspeak i: "Ausländer
+        # raus!" was read as "rausi". Inside a word it is still a letter ("h!gh").
+        raw = raw.rstrip("!") or raw
         if _MASKED.match(raw):
             # "p*rn", "f**k": an asterisk stands for a letter people would rather not
             # type. The word is read with each vowel in its place (and without it).

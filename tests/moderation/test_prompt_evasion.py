@@ -63,6 +63,13 @@ def test_words_spelled_out_letter_by_letter_are_read_apart_at_wider_gaps():
     assert normalize("k  i  l  l") == "kill"  # every gap wide: still one word
 
 
+def test_an_exclamation_mark_ending_a_word_is_punctuation_not_a_leetspeak_i():
+    # Blind set 63: "raus!" was read as "rausi", so the slogan passed.
+    assert normalize("Ausländer raus!") == "auslander raus"
+    assert check_prompt("a poster reading 'Ausländer raus!'").category == "hate"
+    assert normalize("h!gh on sh!t") == "high on shit"  # inside a word it is still an i
+
+
 def test_normalize_folds_to_plain_words():
     assert normalize("Ｎ.Ü.Ｄ.Ｅ  Scunthorpe’s") == "nude scunthorpe"
 
