@@ -275,10 +275,19 @@ def write_figures(kept: dict[str, tuple[list[str], str, str, bool]], note: str) 
         lines_of[path][j] = " | ".join(parts)
     texts = {path: "\n".join(lines) for path, lines in lines_of.items()}
     for kind, lines in new_by_kind.items():
-        path = folder / f"{kind}.txt"
-        text = texts.get(path, f"# Real public figures: {kind}.\n[{kind}]\n")
+        # New people join the file that has their kind's section (celebrities.txt holds
+        # [celebrity]), under a fresh [kind] line if another section comes last there.
+        header = f"[{kind}]"
+        path = next(
+            (p for p, ls in lines_of.items() if header in (line.strip() for line in ls)),
+            folder / f"{kind}.txt",
+        )
+        text = texts.get(path, f"# Real public figures: {kind}.\n{header}\n")
         if not text.endswith("\n"):
             text += "\n"
+        sections = [line.strip() for line in text.split("\n") if line.startswith("[")]
+        if sections and sections[-1] != header:
+            text += header + "\n"
         texts[path] = text + f"# {note} ({datetime.date.today().isoformat()})\n" + "\n".join(lines) + "\n"
     for path, text in texts.items():
         path.write_text(text, encoding="utf-8")

@@ -24,7 +24,7 @@ from moderation.seed import DATA_DIR, read_terms
 
 HERE = Path(__file__).resolve().parent
 MIN_DF = 2
-ORDINARY_TRAINING, ORDINARY_SEED = 2000, 1000
+ORDINARY_TRAINING, ORDINARY_SEED = 4000, 1000
 
 
 def rows(paths, exclude=()):

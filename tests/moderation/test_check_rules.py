@@ -108,3 +108,33 @@ def test_write_figures_adds_aliases_to_the_listed_line_and_new_people_under_a_no
     assert lines[3] == "Zorb Ash | Ash; founder of zorbco | US"
     assert lines[4].startswith("# a note (")
     assert lines[5] == "Quill Vane | the zorbco rival | FR"
+
+
+def test_write_figures_files_a_new_person_under_the_section_of_their_kind(tmp_path, monkeypatch):
+    # The files are named by the plural ("celebrities.txt" holds [celebrity]); a new
+    # person once went to a new "celebrity.txt" instead.
+    from moderation import seed
+    from moderation.eval.check_rules import write_figures
+
+    folder = tmp_path / "public_figures"
+    folder.mkdir()
+    (folder / "celebrities.txt").write_text("# Stars.\n[celebrity]\nZed Star | Zed | US\n")
+    (folder / "royals_religious.txt").write_text("[royal]\nKing Zog | Zog | AL\n[religious]\nAbbot Ott | Ott | IT\n")
+    monkeypatch.setattr(seed, "DATA_DIR", tmp_path)
+    write_figures(
+        {
+            "Quill Vane": (["Quill Vane", "the vane singer"], "FR", "celebrity", False),
+            "Queen Ulla": (["Queen Ulla"], "SE", "royal", False),
+        },
+        "a note",
+    )
+    assert sorted(p.name for p in folder.iterdir()) == ["celebrities.txt", "royals_religious.txt"]
+    assert (folder / "celebrities.txt").read_text().splitlines()[-1] == "Quill Vane | the vane singer | FR"
+    royal = (folder / "royals_religious.txt").read_text().splitlines()
+    # [religious] came last, so the royal gets a [royal] line of her own.
+    assert royal[-3] == "[royal]"
+    assert royal[-2].startswith("# a note (")
+    assert royal[-1] == "Queen Ulla |  | SE"
+    figures = {f["name"]: f["kind"] for f in seed.read_public_figures()}
+    assert figures["Queen Ulla"] == "royal"
+    assert figures["Abbot Ott"] == "religious"
